@@ -1,0 +1,230 @@
+"""Whole-network checks: references, duplicate ids, coverage. Every problem, not just the first.
+
+Each check names the place at fault (``sites[12].segment``) and says what was expected, in the
+words of the domain. Field-level rules (signs, finiteness) are in :mod:`servopt.models.entities`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from servopt.models.errors import Problem
+
+if TYPE_CHECKING:
+    from servopt.models.network import ServiceNetwork
+
+_PROB_TOL = 1e-9
+
+
+def _ids(items: Iterable[Any]) -> set[str]:
+    return {i.id for i in items}
+
+
+def check_network(
+    net: ServiceNetwork, extra_ids: Mapping[str, set[str]] | None = None
+) -> list[Problem]:
+    """Every whole-network problem of ``net``.
+
+    ``extra_ids`` adds ids per collection that exist in the input but whose item failed
+    field-level validation, so that a reference to them is not reported a second time.
+    """
+    from servopt.models.network import COLLECTIONS, NODE_COLLECTIONS
+
+    extra = extra_ids or {}
+    known = {c: _ids(getattr(net, c)) | set(extra.get(c, ())) for c in COLLECTIONS}
+    out: list[Problem] = []
+    add = out.append
+
+    # Duplicate ids within a collection, then across node collections.
+    owner: dict[str, str] = {}
+    for coll in COLLECTIONS:
+        seen: dict[str, int] = {}
+        for i, item in enumerate(getattr(net, coll)):
+            if item.id in seen:
+                add(
+                    Problem(
+                        f"{coll}[{i}].id",
+                        f"duplicate id {item.id!r} (first used by {coll}[{seen[item.id]}])",
+                    )
+                )
+                continue
+            seen[item.id] = i
+            if coll in NODE_COLLECTIONS:
+                if item.id in owner and owner[item.id] != coll:
+                    add(
+                        Problem(
+                            f"{coll}[{i}].id",
+                            f"id {item.id!r} is also used by {owner[item.id]}; ids of "
+                            f"{', '.join(NODE_COLLECTIONS)} must be unique across them",
+                        )
+                    )
+                owner.setdefault(item.id, coll)
+
+    if not any(getattr(net, c) for c in ("depots", "sites", "pools", "channels", "journeys")):
+        add(
+            Problem(
+                "",
+                "the network is empty: it has no depots, sites, staff pools, channels or journeys",
+            )
+        )
+
+    def ref(path: str, value: str | None, coll: str, what: str | None = None) -> None:
+        if value is not None and value not in known[coll]:
+            add(
+                Problem(
+                    path,
+                    f"unknown {what or coll[:-1].replace('_', ' ')} {value!r}"
+                    f"{_hint(value, known[coll])}",
+                )
+            )
+
+    for i, seg in enumerate(net.segments):
+        if not seg.channels:
+            add(
+                Problem(
+                    f"segments[{i}].channels",
+                    f"segment {seg.id!r} has no accessible channel; list at least one "
+                    "channel its customers can use",
+                )
+            )
+        for j, ch in enumerate(seg.channels):
+            ref(f"segments[{i}].channels[{j}]", ch, "channels")
+        for ch in seg.channel_preference:
+            if ch not in seg.channels:
+                add(
+                    Problem(
+                        f"segments[{i}].channel_preference.{ch}",
+                        f"preference for channel {ch!r}, which segment {seg.id!r} cannot "
+                        f"access (its channels: {', '.join(seg.channels) or 'none'})",
+                    )
+                )
+
+    for i, site in enumerate(net.sites):
+        ref(f"sites[{i}].segment", site.segment, "segments")
+        for jt in site.job_rates:
+            ref(f"sites[{i}].job_rates.{jt}", jt, "job_types", "job type")
+        for pf in site.parts_demand:
+            ref(f"sites[{i}].parts_demand.{pf}", pf, "part_families", "part family")
+
+    for i, dep in enumerate(net.depots):
+        for pf in dep.display_stock:
+            ref(f"depots[{i}].display_stock.{pf}", pf, "part_families", "part family")
+
+    for i, lane in enumerate(net.supply_lanes):
+        ref(f"supply_lanes[{i}].origin", lane.origin, "depots")
+        if lane.destination not in known["depots"] and lane.destination not in known["sites"]:
+            add(
+                Problem(
+                    f"supply_lanes[{i}].destination", f"unknown depot or site {lane.destination!r}"
+                )
+            )
+        for j, pf in enumerate(lane.part_families):
+            ref(f"supply_lanes[{i}].part_families[{j}]", pf, "part_families", "part family")
+
+    for i, pool in enumerate(net.pools):
+        ref(f"pools[{i}].home_depot", pool.home_depot, "depots")
+        for sk in pool.skills:
+            ref(f"pools[{i}].skills.{sk}", sk, "skills")
+        for j, ch in enumerate(pool.channels):
+            ref(f"pools[{i}].channels[{j}]", ch, "channels")
+
+    best: dict[str, float] = defaultdict(float)
+    for pool in net.pools:
+        if pool.headcount > 0:
+            for sk, prof in pool.skills.items():
+                best[sk] = max(best[sk], prof)
+    for i, jtype in enumerate(net.job_types):
+        ref(f"job_types[{i}].skill", jtype.skill, "skills")
+        if jtype.skill in known["skills"] and best[jtype.skill] < max(jtype.min_proficiency, 1e-12):
+            if best[jtype.skill] == 0.0:
+                msg = f"job type {jtype.id!r} needs skill {jtype.skill!r}, which no staff pool has"
+            else:
+                msg = (
+                    f"job type {jtype.id!r} needs skill {jtype.skill!r} at proficiency >= "
+                    f"{jtype.min_proficiency}, but the best anyone has is {best[jtype.skill]}"
+                )
+            add(Problem(f"job_types[{i}].skill", msg))
+
+    for i, job in enumerate(net.jobs):
+        ref(f"jobs[{i}].site", job.site, "sites")
+        ref(f"jobs[{i}].job_type", job.job_type, "job_types", "job type")
+
+    resources = known["pools"] | known["channels"]
+    for i, jr in enumerate(net.journeys):
+        out.extend(journey_problems(f"journeys[{i}]", jr, resources))
+        ref(f"journeys[{i}].segment", jr.segment, "segments")
+        ref(f"journeys[{i}].channel", jr.channel, "channels")
+
+    for i, arc in enumerate(net.arcs):
+        ref(f"arcs[{i}].depot", arc.depot, "depots")
+        ref(f"arcs[{i}].site", arc.site, "sites")
+    return out
+
+
+def journey_problems(path: str, jr: Any, resources: set[str]) -> list[Problem]:
+    out: list[Problem] = []
+    step_ids: dict[str, int] = {}
+    for j, st in enumerate(jr.steps):
+        if st.id in step_ids:
+            out.append(Problem(f"{path}.steps[{j}].id", f"duplicate step id {st.id!r}"))
+        step_ids.setdefault(st.id, j)
+        if st.resource is not None and st.resource not in resources:
+            out.append(
+                Problem(
+                    f"{path}.steps[{j}].resource",
+                    f"unknown staff pool or channel {st.resource!r}{_hint(st.resource, resources)}",
+                )
+            )
+    if not jr.steps:
+        out.append(Problem(f"{path}.steps", f"journey {jr.id!r} has no steps"))
+        return out
+    if jr.start not in step_ids:
+        out.append(Problem(f"{path}.start", f"unknown step {jr.start!r}"))
+    total: dict[str, float] = defaultdict(float)
+    for j, tr in enumerate(jr.transitions):
+        for end in ("source", "target"):
+            if getattr(tr, end) not in step_ids:
+                out.append(
+                    Problem(f"{path}.transitions[{j}].{end}", f"unknown step {getattr(tr, end)!r}")
+                )
+        total[tr.source] += tr.probability
+    for sid, p in total.items():
+        if p > 1 + _PROB_TOL:
+            out.append(
+                Problem(
+                    f"{path}.steps[{step_ids.get(sid, 0)}]",
+                    f"transition probabilities out of step {sid!r} sum to {p:g}; "
+                    "they must sum to at most 1 (the rest ends the journey)",
+                )
+            )
+    if jr.start in step_ids:
+        g = nx.DiGraph()
+        g.add_nodes_from(step_ids)
+        g.add_edges_from(
+            (t.source, t.target)
+            for t in jr.transitions
+            if t.source in step_ids and t.target in step_ids
+        )
+        reach = nx.descendants(g, jr.start) | {jr.start}
+        for sid, j in step_ids.items():
+            if sid not in reach:
+                out.append(
+                    Problem(
+                        f"{path}.steps[{j}]",
+                        f"step {sid!r} cannot be reached from start {jr.start!r}",
+                    )
+                )
+    return out
+
+
+def _hint(value: str, known: set[str]) -> str:
+    if not known:
+        return " (none are defined)"
+    import difflib
+
+    close = difflib.get_close_matches(value, sorted(known), n=1) if len(known) < 5000 else []
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -1,0 +1,363 @@
+"""The entities of a service network: one immutable, validated class each.
+
+Units, everywhere in servopt:
+
+* distances in km, locations as planar ``(x, y)`` coordinates in km;
+* durations and time windows in **minutes** (windows from the start of the planning horizon);
+  lead times and SLAs, which span days, in **hours** (fields ending ``_h``);
+* money in one currency of the instance's choosing; rates "per period" use the network's
+  ``period`` (a year unless the file says otherwise).
+
+Field-level rules (signs, finiteness, ranges) live here; rules that need the whole network
+(references, duplicate ids, coverage) live in :mod:`servopt.models.checks`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
+NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Pos = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Proficiency = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+NonNegInt = Annotated[int, Field(ge=0)]
+Coord = Annotated[float, Field(allow_inf_nan=False)]
+Location = tuple[Coord, Coord]
+
+
+class Entity(BaseModel):
+    """Base of every entity: immutable, unknown fields rejected, numbers must be finite."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class ChannelKind(StrEnum):
+    """How a customer reaches the service."""
+
+    PHONE = "phone"
+    APP = "app"
+    WEB = "web"
+    CHAT = "chat"
+    EMAIL = "email"
+    COUNTER = "counter"
+    KIOSK = "kiosk"
+    STORE = "store"
+    FIELD_VISIT = "field_visit"
+    DELIVERY = "delivery"
+    OTHER = "other"
+
+
+class DepotKind(StrEnum):
+    CENTRAL = "central"
+    REGIONAL = "regional"
+    STORE = "store"
+    FACILITY = "facility"
+
+
+class LaneMode(StrEnum):
+    REGULAR = "regular"
+    EXPEDITED = "expedited"
+
+
+class Forced(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class DistanceRounding(StrEnum):
+    """How a distance between two locations is rounded.
+
+    ``truncate_1dp`` truncates each arc to one decimal, the convention of Solomon's ``bks.csv``
+    (Kohl et al.; LKH-3 ``SCALE 10``/``FLOOR_2D``).
+    """
+
+    EXACT = "exact"
+    TRUNCATE_1DP = "truncate_1dp"
+
+
+class Skill(Entity):
+    id: Id
+    name: str = ""
+
+
+class Channel(Entity):
+    """A way in: phone, app, counter, field visit...
+
+    ``capacity_per_hour`` is for self-service channels (kiosk, app) whose capacity is not staff;
+    a staffed channel's capacity follows from the pools that list it in ``channels``.
+    """
+
+    id: Id
+    kind: ChannelKind
+    name: str = ""
+    cost_per_contact: NonNeg = 0.0
+    service_min: NonNeg | None = None
+    capacity_per_hour: NonNeg | None = None
+    availability: Fraction = 1.0
+
+
+class Segment(Entity):
+    """A group of customers, with the value side of the network.
+
+    ``channels`` are the accessibility edges: a segment is never served through a channel it
+    does not list. ``downtime_cost_per_hour`` prices a stopped machine or a waiting customer.
+    ``churn_sensitivity`` is the probability that one SLA miss loses the customer.
+    """
+
+    id: Id
+    name: str = ""
+    channels: tuple[Id, ...]
+    customers: NonNegInt = 0
+    demand_per_day: NonNeg = 0.0
+    value_per_customer: NonNeg = 0.0
+    downtime_cost_per_hour: NonNeg = 0.0
+    churn_sensitivity: Fraction = 0.0
+    channel_preference: dict[Id, Fraction] = Field(default_factory=dict)
+    sla_response_h: Pos | None = None
+    sla_onsite_h: Pos | None = None
+    max_wait_h: Pos | None = None
+    priority: NonNegInt = 0
+
+
+class Depot(Entity):
+    """A place that holds stock and/or is home to staff: a warehouse, a store, a building.
+
+    ``capacity`` is in demand units per period (``None``: unlimited). ``open_today`` is the
+    network before any redesign; ``forced`` pins the depot open or closed for every solver.
+    ``display_stock`` (part family -> units) is on show and not for sale: counting it as
+    sellable over-promises (case C).
+    """
+
+    id: Id
+    name: str = ""
+    kind: DepotKind = DepotKind.REGIONAL
+    location: Location
+    capacity: NonNeg | None = None
+    fixed_cost: NonNeg = 0.0
+    open_today: bool = True
+    forced: Forced | None = None
+    display_stock: dict[Id, NonNeg] = Field(default_factory=dict)
+
+
+class Site(Entity):
+    """A customer site: where machines stand, jobs arise and parts are needed.
+
+    ``job_rates`` maps job type to jobs per period; ``parts_demand`` maps part family to units
+    per period.
+    """
+
+    id: Id
+    name: str = ""
+    location: Location
+    segment: Id
+    job_rates: dict[Id, NonNeg] = Field(default_factory=dict)
+    parts_demand: dict[Id, NonNeg] = Field(default_factory=dict)
+
+    @property
+    def demand(self) -> float:
+        """Total parts demand per period, all families."""
+        return sum(self.parts_demand.values())
+
+
+class PartFamily(Entity):
+    """Spare parts stocked and planned together.
+
+    ``holding_rate`` is the yearly holding cost as a share of ``unit_cost``; ``demand_cv`` the
+    coefficient of variation of demand per period (drives safety stock).
+    """
+
+    id: Id
+    name: str = ""
+    unit_cost: NonNeg = 0.0
+    holding_rate: NonNeg = 0.25
+    demand_cv: NonNeg = 1.0
+
+
+class SupplyLane(Entity):
+    """A replenishment lane into a depot or straight to a site.
+
+    ``origin`` is a depot id, or ``None`` for the external supplier. An empty ``part_families``
+    means the lane carries every family.
+    """
+
+    id: Id
+    origin: Id | None = None
+    destination: Id
+    mode: LaneMode = LaneMode.REGULAR
+    lead_time_h: NonNeg
+    cost_per_unit: NonNeg = 0.0
+    part_families: tuple[Id, ...] = ()
+
+
+class Shift(Entity):
+    """A working window in minutes from the start of each day (or of the horizon)."""
+
+    start_min: NonNeg
+    end_min: NonNeg
+    break_min: NonNeg = 0.0
+    days: tuple[Annotated[int, Field(ge=0, le=6)], ...] = (0, 1, 2, 3, 4)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Shift:
+        if self.end_min <= self.start_min:
+            raise ValueError(
+                f"end_min must be after start_min, got start {self.start_min} end {self.end_min}"
+            )
+        if self.break_min >= self.end_min - self.start_min:
+            raise ValueError(f"break_min {self.break_min} leaves no working time in the shift")
+        return self
+
+    @property
+    def working_min(self) -> float:
+        return self.end_min - self.start_min - self.break_min
+
+
+class StaffPool(Entity):
+    """Staff with the same skills, home and terms: one technician (``headcount`` 1) or a team.
+
+    ``skills`` maps skill id to proficiency in (0, 1]: 1 is a fully trained expert; handling
+    time and first-time-fix rate degrade as proficiency falls. ``channels`` lists the channels
+    this pool staffs (contact-centre agents, counter clerks); ``home_depot`` is where field staff
+    start and end their day.
+    """
+
+    id: Id
+    name: str = ""
+    department: str = ""
+    home_depot: Id | None = None
+    headcount: NonNegInt = 1
+    skills: dict[Id, Proficiency] = Field(default_factory=dict)
+    channels: tuple[Id, ...] = ()
+    cost_per_hour: NonNeg = 0.0
+    cost_per_km: NonNeg = 0.0
+    overtime_cost_per_hour: NonNeg | None = None
+    max_overtime_min: NonNeg = 0.0
+    shifts: tuple[Shift, ...] = ()
+    vehicle_capacity: NonNeg | None = None
+    speed_kmh: Pos | None = None
+    replacement_cost: NonNeg = 0.0
+
+
+class JobType(Entity):
+    """A kind of field job: the skill it needs and how long a fully proficient person takes.
+
+    ``first_time_fix`` is the probability that a proficiency-1 technician fixes it in one visit.
+    """
+
+    id: Id
+    name: str = ""
+    skill: Id
+    duration_min: Pos
+    min_proficiency: Fraction = 0.0
+    first_time_fix: Fraction = 0.95
+
+
+class Job(Entity):
+    """One concrete job to dispatch: a visit to ``site`` of type ``job_type``.
+
+    ``window`` is when service may start, in minutes from the horizon start; ``duration_min``
+    overrides the job type's; ``quantity`` is the load it takes on a vehicle.
+    """
+
+    id: Id
+    site: Id
+    job_type: Id
+    window: tuple[NonNeg, NonNeg] | None = None
+    duration_min: NonNeg | None = None
+    quantity: NonNeg = 0.0
+    deadline_min: NonNeg | None = None
+
+    @model_validator(mode="after")
+    def _window_ordered(self) -> Job:
+        if self.window is not None and self.window[1] < self.window[0]:
+            raise ValueError(f"window must be [earliest, latest], got {list(self.window)}")
+        return self
+
+
+class Step(Entity):
+    """A touchpoint of a journey, done by a staff pool or a channel (``resource``)."""
+
+    id: Id
+    name: str = ""
+    department: str = ""
+    resource: Id | None = None
+    service_min: NonNeg
+    value_adding: bool = True
+    failure_prob: Fraction = 0.0
+
+
+class Transition(Entity):
+    """The case moves from ``source`` to ``target`` with ``probability``.
+
+    A step's outgoing probabilities sum to at most 1; the remainder ends the journey
+    successfully. A transition back to an earlier step is a rework loop.
+    """
+
+    source: Id
+    target: Id
+    probability: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+
+
+class Journey(Entity):
+    """A customer journey: a directed graph of steps with hand-offs and rework loops."""
+
+    id: Id
+    name: str = ""
+    segment: Id | None = None
+    channel: Id | None = None
+    start: Id
+    steps: tuple[Step, ...]
+    transitions: tuple[Transition, ...] = ()
+
+    def graph(self) -> Any:
+        """The journey as a ``networkx.DiGraph``: steps as nodes, transitions as edges.
+
+        Edges carry ``probability`` and ``handoff`` (True when the departments differ).
+        """
+        import networkx as nx
+
+        g = nx.DiGraph(journey=self.id, start=self.start)
+        for s in self.steps:
+            g.add_node(s.id, **s.model_dump(exclude={"id"}))
+        dept = {s.id: s.department for s in self.steps}
+        for t in self.transitions:
+            g.add_edge(
+                t.source,
+                t.target,
+                probability=t.probability,
+                handoff=dept.get(t.source) != dept.get(t.target),
+            )
+        return g
+
+
+class Arc(Entity):
+    """An explicit depot-to-site link, overriding what the travel model would compute.
+
+    ``transport_cost`` is the cost of serving **all** of the site's demand from the depot for one
+    period (the OR-Library convention); serving a fraction costs that fraction.
+    """
+
+    depot: Id
+    site: Id
+    distance_km: NonNeg | None = None
+    travel_min: NonNeg | None = None
+    transport_cost: NonNeg | None = None
+
+
+class TravelModel(Entity):
+    """How distance, travel time and transport cost follow from locations.
+
+    distance = road_factor * euclidean(a, b), rounded as ``rounding`` says;
+    travel time = distance / speed_kmh; parts transport = distance * freight_cost_per_unit_km
+    per unit.
+    """
+
+    speed_kmh: Pos = 60.0
+    road_factor: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.0
+    rounding: DistanceRounding = DistanceRounding.EXACT
+    cost_per_km: NonNeg = 0.0
+    freight_cost_per_unit_km: NonNeg = 0.0

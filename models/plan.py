@@ -1,0 +1,202 @@
+"""Plans: the decisions servopt makes or evaluates, of every kind, in one immutable type.
+
+A plan may be written by a solver or by hand (a proposed redesign to check). Every part is
+optional: ``None`` means "as the network is today". The parts:
+
+* placement: ``open_depots``, ``assignments`` (site -> depot shares), ``stock`` (depot -> part
+  family -> units);
+* staffing: ``staffing`` (pool -> staff on duty per interval of ``staffing_interval_min``) and
+  ``pool_changes`` (head count and skills changed, e.g. "everyone multi-skill, no training");
+* dispatch: ``routes`` (an ordered list of jobs for one member of a pool) and ``dispatch_policy``;
+* process: ``journeys`` that replace the network's journeys of the same id (a redesign).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from servopt.models.entities import (
+    Entity,
+    Fraction,
+    Id,
+    Journey,
+    NonNeg,
+    NonNegInt,
+    Proficiency,
+)
+from servopt.models.errors import Problem
+
+if TYPE_CHECKING:
+    from servopt.models.network import ServiceNetwork
+
+
+class DispatchPolicy(StrEnum):
+    OPTIMISE = "optimise"
+    NEAREST = "nearest"
+
+
+class Assignment(Entity):
+    """``share`` of the demand of ``site`` is served from ``depot``."""
+
+    site: Id
+    depot: Id
+    share: Fraction = 1.0
+
+
+class PoolChange(Entity):
+    """A change to a staff pool: new head count, skills or channels (``None``: unchanged).
+
+    ``skills`` replaces the pool's skills; a proficiency below 1 for a skill the pool did not
+    have models "declared multi-skill without training".
+    """
+
+    pool: Id
+    headcount: NonNegInt | None = None
+    skills: dict[Id, Proficiency] | None = None
+    channels: tuple[Id, ...] | None = None
+    training_cost: NonNeg = 0.0
+
+
+class Route(Entity):
+    """Member ``member`` of ``pool`` leaves its home depot, does ``jobs`` in order, returns."""
+
+    pool: Id
+    member: NonNegInt = 0
+    jobs: tuple[Id, ...]
+    start_min: NonNeg | None = None
+
+
+class Plan(BaseModel):
+    """Decisions on a network, of any kind; immutable. See the module docstring."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    kind: Literal["plan"] = "plan"
+    schema_version: Literal[1] = 1
+    name: str = ""
+    network: str | None = None
+    description: str = ""
+    notes: tuple[str, ...] = ()
+    open_depots: tuple[Id, ...] | None = None
+    assignments: tuple[Assignment, ...] | None = None
+    stock: dict[Id, dict[Id, NonNeg]] | None = None
+    staffing_interval_min: float = Field(default=60.0, gt=0, allow_inf_nan=False)
+    staffing: dict[Id, tuple[NonNeg, ...]] | None = None
+    pool_changes: tuple[PoolChange, ...] = ()
+    routes: tuple[Route, ...] | None = None
+    dispatch_policy: DispatchPolicy | None = None
+    journeys: tuple[Journey, ...] = ()
+
+    def open_depot_ids(self, network: ServiceNetwork) -> tuple[str, ...]:
+        """The depots open under this plan (today's open depots if the plan does not say)."""
+        if self.open_depots is not None:
+            return self.open_depots
+        return tuple(d.id for d in network.depots if d.open_today)
+
+    def shares(self) -> dict[str, dict[str, float]]:
+        """``shares()[site][depot]``: the share of the site's demand served from the depot."""
+        out: dict[str, dict[str, float]] = defaultdict(dict)
+        for a in self.assignments or ():
+            out[a.site][a.depot] = out[a.site].get(a.depot, 0.0) + a.share
+        return dict(out)
+
+    def replace(self, **changes: Any) -> Plan:
+        data = {name: getattr(self, name) for name in type(self).model_fields}
+        data.update(changes)
+        return type(self).model_validate(data)
+
+    def check_against(self, network: ServiceNetwork) -> list[Problem]:
+        """Problems with the plan's references and shares on ``network`` (empty when fine).
+
+        This checks that the plan *fits* the network (ids exist, shares sum to at most 1,
+        depots used are open); whether it is feasible or good is for the evaluator.
+        """
+        idx = network.index
+        out: list[Problem] = []
+
+        def ref(path: str, value: str, coll: str, what: str) -> None:
+            if value not in idx[coll]:
+                out.append(
+                    Problem(path, f"unknown {what} {value!r} (not in network {network.name!r})")
+                )
+
+        for i, d in enumerate(self.open_depots or ()):
+            ref(f"open_depots[{i}]", d, "depots", "depot")
+            dep = idx["depots"].get(d)
+            if dep is not None and dep.forced == "closed":
+                out.append(
+                    Problem(f"open_depots[{i}]", f"depot {d!r} is forced closed in the network")
+                )
+        if self.open_depots is not None:
+            for dep in network.depots:
+                if dep.forced == "open" and dep.id not in self.open_depots:
+                    out.append(
+                        Problem(
+                            "open_depots", f"depot {dep.id!r} is forced open but the plan closes it"
+                        )
+                    )
+        open_ids = set(self.open_depot_ids(network))
+        totals: dict[str, float] = defaultdict(float)
+        for i, a in enumerate(self.assignments or ()):
+            ref(f"assignments[{i}].site", a.site, "sites", "site")
+            ref(f"assignments[{i}].depot", a.depot, "depots", "depot")
+            if a.depot in idx["depots"] and a.depot not in open_ids:
+                out.append(
+                    Problem(
+                        f"assignments[{i}].depot",
+                        f"site {a.site!r} is assigned to depot {a.depot!r}, "
+                        "which the plan does not open",
+                    )
+                )
+            totals[a.site] += a.share
+        for site, tot in totals.items():
+            if tot > 1 + 1e-6:
+                out.append(
+                    Problem(
+                        "assignments", f"shares of site {site!r} sum to {tot:g}; at most 1 expected"
+                    )
+                )
+        for dep, parts in (self.stock or {}).items():
+            ref(f"stock.{dep}", dep, "depots", "depot")
+            for pf in parts:
+                ref(f"stock.{dep}.{pf}", pf, "part_families", "part family")
+        for pool in self.staffing or {}:
+            ref(f"staffing.{pool}", pool, "pools", "staff pool")
+        for i, pc in enumerate(self.pool_changes):
+            ref(f"pool_changes[{i}].pool", pc.pool, "pools", "staff pool")
+            for sk in pc.skills or {}:
+                ref(f"pool_changes[{i}].skills.{sk}", sk, "skills", "skill")
+            for j, ch in enumerate(pc.channels or ()):
+                ref(f"pool_changes[{i}].channels[{j}]", ch, "channels", "channel")
+        resources = set(idx["pools"]) | set(idx["channels"])
+        for i, jr in enumerate(self.journeys):
+            from servopt.models.checks import journey_problems
+
+            out.extend(journey_problems(f"journeys[{i}]", jr, resources))
+        seen: dict[str, int] = {}
+        for i, r in enumerate(self.routes or ()):
+            ref(f"routes[{i}].pool", r.pool, "pools", "staff pool")
+            member_pool = idx["pools"].get(r.pool)
+            if member_pool is not None and r.member >= member_pool.headcount:
+                out.append(
+                    Problem(
+                        f"routes[{i}].member",
+                        f"pool {r.pool!r} has {member_pool.headcount} members; "
+                        f"member {r.member} does not exist",
+                    )
+                )
+            for j, job in enumerate(r.jobs):
+                ref(f"routes[{i}].jobs[{j}]", job, "jobs", "job")
+                if job in seen:
+                    out.append(
+                        Problem(
+                            f"routes[{i}].jobs[{j}]",
+                            f"job {job!r} is already on routes[{seen[job]}]",
+                        )
+                    )
+                seen.setdefault(job, i)
+        return out

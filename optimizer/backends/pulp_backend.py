@@ -1,0 +1,293 @@
+"""PuLP backend: solve a ``pulp.LpProblem`` with HiGHS (the highsbox binary) or CBC.
+
+The only module besides the routing backend that imports pulp. It keeps apart what PuLP merges:
+
+* PuLP reports a MIP stopped at its time limit with an incumbent as ``LpStatusOptimal``; the
+  solution status (``sol_status``) and the solver log say whether optimality was proven. Here
+  that is :attr:`Status.FEASIBLE` with the proven bound and gap.
+* HiGHS runs as the command-line binary shipped by ``highsbox`` (``HiGHS_CMD`` cannot find its
+  shared library by itself), never through ``highspy``: with highspy installed, ``import pulp``
+  loads its libhighs and ortools then fails to import.
+
+Solver names: ``"highs"`` (default), ``"cbc"`` (bundled with PuLP), or any other PuLP solver name
+(``pulp.listSolvers()``), passed through with the time limit, gap and threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulp
+
+from servopt.models.errors import SolverUnavailableError
+from servopt.optimizer.params import SolveParams
+from servopt.optimizer.result import Status
+
+log = logging.getLogger("servopt.backends.pulp")
+
+
+@dataclass(frozen=True, slots=True)
+class MilpSolution:
+    """Outcome of one MILP solve. Variable values are on the problem's variables
+    (``var.value()``) when ``status`` is optimal or feasible."""
+
+    status: Status
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    runtime_s: float
+    solver: str
+    message: str = ""
+
+
+def highs_binary() -> tuple[str, str] | None:
+    """``(binary, lib_dir)`` of the highsbox HiGHS, or None when it is not installed."""
+    try:
+        import highsbox
+    except ImportError:
+        return None
+    binary = highsbox.highs_bin_path()
+    return (binary, highsbox.highs_lib_dir()) if os.path.exists(binary) else None
+
+
+def available_solvers() -> list[str]:
+    """Names accepted by :func:`solve_milp` that can run on this machine."""
+    names = []
+    if highs_binary() is not None:
+        names.append("highs")
+    if pulp.PULP_CBC_CMD(msg=False).available():
+        names.append("cbc")
+    return names
+
+
+def solve_milp(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
+    """Solve ``problem`` under ``params`` (time limit, seed, gap, threads, solver name).
+
+    Raises
+    ------
+    SolverUnavailableError
+        When the named solver is not installed or cannot run.
+    """
+    name = params.solver.lower()
+    start = time.perf_counter()
+    if name == "highs":
+        out = _solve_highs(problem, params)
+    elif name == "cbc":
+        out = _solve_cbc(problem, params)
+    else:
+        out = _solve_other(problem, params)
+    elapsed = time.perf_counter() - start
+    log.info(
+        "%s: %s objective=%s bound=%s in %.2fs",
+        out.solver,
+        out.status.value,
+        out.objective,
+        out.bound,
+        elapsed,
+    )
+    return MilpSolution(
+        out.status, out.objective, out.bound, out.gap, elapsed, out.solver, out.message
+    )
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """|objective - bound| / max(|objective|, 1e-10), or None when either is missing."""
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    return abs(objective - bound) / max(abs(objective), 1e-10)
+
+
+def _finish(
+    problem: pulp.LpProblem, status: Status, solver: str, bound: float | None, message: str = ""
+) -> MilpSolution:
+    objective = pulp.value(problem.objective) if status.has_plan else None
+    if objective is not None:
+        objective = float(objective)
+    if status is Status.OPTIMAL and bound is None:
+        bound = objective
+    gap = relative_gap(objective, bound) if status.has_plan else None
+    return MilpSolution(
+        status, objective, bound if status.has_plan else None, gap, 0.0, solver, message
+    )
+
+
+# ------------------------------------------------------------------------------ HiGHS
+_HIGHS_STATUS = {
+    "optimal": Status.OPTIMAL,
+    "infeasible": Status.INFEASIBLE,
+    "primal infeasible or unbounded": Status.INFEASIBLE,
+}
+
+
+def _solve_highs(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
+    found = highs_binary()
+    if found is None:
+        raise SolverUnavailableError(
+            "solver 'highs' needs the highsbox package (pip install highsbox); "
+            "or choose --solver cbc"
+        )
+    binary, lib_dir = found
+    with tempfile.TemporaryDirectory(prefix="servopt-highs-") as tmp:
+        d = Path(tmp)
+        mps, sol, opts, logf = d / "m.mps", d / "m.sol", d / "m.opt", d / "m.log"
+        problem.writeMPS(str(mps), with_objsense=True)
+        lines = [
+            f"time_limit={params.time_limit_s}",
+            f"random_seed={params.seed}",
+            f"mip_rel_gap={params.mip_gap}",
+            f"solution_file={sol}",
+            "write_solution_to_file=true",
+            "write_solution_style=0",
+            f"log_file={logf}",
+            "log_to_console=false",
+        ]
+        if params.threads is not None:
+            lines.append(f"threads={params.threads}")
+        opts.write_text("\n".join(lines) + "\n")
+        env = dict(os.environ)
+        env["LD_LIBRARY_PATH"] = os.pathsep.join(
+            p for p in (lib_dir, env.get("LD_LIBRARY_PATH", "")) if p
+        )
+        try:
+            proc = subprocess.run(
+                [binary, str(mps), f"--options_file={opts}"],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+        except OSError as e:
+            raise SolverUnavailableError(f"cannot run HiGHS at {binary}: {e}") from e
+        log_text = logf.read_text() if logf.exists() else proc.stdout
+        if proc.returncode not in (0, 1) and not sol.exists():
+            tail = (proc.stderr or log_text).strip().splitlines()[-3:]
+            return _finish(
+                problem,
+                Status.ERROR,
+                "highs",
+                None,
+                f"HiGHS exited with code {proc.returncode}: {' | '.join(tail)}",
+            )
+        model_status, values = _read_highs_solution(sol)
+    status = _HIGHS_STATUS.get(model_status.lower())
+    if status is None:
+        if values is not None:
+            status = Status.FEASIBLE
+        elif "time limit" in model_status.lower() or "iteration limit" in model_status.lower():
+            status = Status.NO_SOLUTION
+        elif "unbounded" in model_status.lower():
+            return _finish(problem, Status.ERROR, "highs", None, "the model is unbounded")
+        else:
+            return _finish(
+                problem,
+                Status.ERROR,
+                "highs",
+                None,
+                f"HiGHS ended with model status {model_status!r}",
+            )
+    if status.has_plan and values is None:
+        return _finish(
+            problem,
+            Status.ERROR,
+            "highs",
+            None,
+            f"HiGHS reported {model_status!r} but wrote no solution",
+        )
+    if values is not None:
+        problem.assignVarsVals(values)
+    return _finish(problem, status, "highs", _log_number(log_text, "Dual bound"), model_status)
+
+
+def _read_highs_solution(path: Path) -> tuple[str, dict[str, float] | None]:
+    """Model status and primal values from a HiGHS solution file (style 0)."""
+    if not path.exists():
+        return "", None
+    lines = path.read_text().splitlines()
+    model_status = lines[1].strip() if len(lines) > 1 else ""
+    try:
+        begin = next(i for i, ln in enumerate(lines) if ln.startswith("# Columns")) + 1
+        feasible = any(ln.strip() == "Feasible" for ln in lines[:begin])
+    except StopIteration:
+        return model_status, None
+    if not feasible:
+        return model_status, None
+    values = {}
+    for ln in lines[begin:]:
+        if ln.startswith("#"):
+            break
+        name, value = ln.split()
+        values[name] = float(value)
+    return model_status, values
+
+
+def _log_number(text: str, label: str) -> float | None:
+    m = re.search(rf"^\s*{label}\s+([-+0-9.eE]+|-?inf)\s*$", text, re.MULTILINE)
+    if not m:
+        return None
+    v = float(m.group(1))
+    return v if math.isfinite(v) else None
+
+
+# ------------------------------------------------------------------------------- CBC
+def _solve_cbc(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
+    solver = pulp.PULP_CBC_CMD(
+        msg=False,
+        timeLimit=params.time_limit_s,
+        gapRel=params.mip_gap,
+        threads=params.threads,
+        options=[f"randomSeed {params.seed + 1}", f"randomCbcSeed {params.seed + 1}"],
+    )
+    if not solver.available():
+        raise SolverUnavailableError("solver 'cbc' is not available in this PuLP installation")
+    with tempfile.TemporaryDirectory(prefix="servopt-cbc-") as tmp:
+        solver.optionsDict["logPath"] = os.path.join(tmp, "cbc.log")
+        try:
+            problem.solve(solver)
+        except pulp.PulpSolverError as e:
+            return _finish(problem, Status.ERROR, "cbc", None, f"CBC failed: {e}")
+        log_text = Path(tmp, "cbc.log").read_text() if Path(tmp, "cbc.log").exists() else ""
+    status = _status_from_pulp(problem)
+    bound = None
+    if status is Status.FEASIBLE:
+        # CBC: "Lower bound:" (minimise) / "Upper bound:" after a stopped branch and bound.
+        m = re.search(r"^(?:Lower|Upper) bound:\s*([-+0-9.eE]+)", log_text, re.MULTILINE)
+        bound = float(m.group(1)) if m else None
+    return _finish(problem, status, "cbc", bound)
+
+
+def _status_from_pulp(problem: pulp.LpProblem) -> Status:
+    """Status from PuLP's pair (status, sol_status): time-limited incumbents are FEASIBLE."""
+    sol = problem.sol_status
+    if sol == pulp.LpSolutionOptimal:
+        return Status.OPTIMAL
+    if sol == pulp.LpSolutionIntegerFeasible:
+        return Status.FEASIBLE
+    if problem.status == pulp.LpStatusInfeasible or sol == pulp.LpSolutionInfeasible:
+        return Status.INFEASIBLE
+    if problem.status == pulp.LpStatusUnbounded:
+        return Status.ERROR
+    return Status.NO_SOLUTION
+
+
+def _solve_other(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
+    try:
+        solver = pulp.getSolver(
+            params.solver, msg=False, timeLimit=params.time_limit_s, gapRel=params.mip_gap
+        )
+    except pulp.PulpSolverError as e:
+        raise SolverUnavailableError(
+            f"unknown solver {params.solver!r}; choose highs, cbc or one of "
+            f"{pulp.listSolvers(onlyAvailable=True)}"
+        ) from e
+    if not solver.available():
+        raise SolverUnavailableError(f"solver {params.solver!r} is not available here")
+    problem.solve(solver)
+    return _finish(problem, _status_from_pulp(problem), params.solver, None)
