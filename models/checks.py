@@ -30,7 +30,9 @@ def check_network(
     """Every whole-network problem of ``net``.
 
     ``extra_ids`` adds ids per collection that exist in the input but whose item failed
-    field-level validation, so that a reference to them is not reported a second time.
+    field-level validation, so that a reference to them is not reported a second time; a
+    collection named there (even with no readable id) counts as incomplete, and coverage checks
+    over it are skipped.
     """
     from servopt.models.network import COLLECTIONS, NODE_COLLECTIONS
 
@@ -64,7 +66,12 @@ def check_network(
                     )
                 owner.setdefault(item.id, coll)
 
-    if not any(getattr(net, c) for c in ("depots", "sites", "pools", "channels", "journeys")):
+    # Collections with items that failed field validation: coverage checks over them would
+    # report what the field errors already explain.
+    incomplete = set(extra)
+    if not incomplete and not any(
+        getattr(net, c) for c in ("depots", "sites", "pools", "channels", "journeys")
+    ):
         add(
             Problem(
                 "",
@@ -139,7 +146,8 @@ def check_network(
                 best[sk] = max(best[sk], prof)
     for i, jtype in enumerate(net.job_types):
         ref(f"job_types[{i}].skill", jtype.skill, "skills")
-        if jtype.skill in known["skills"] and best[jtype.skill] < max(jtype.min_proficiency, 1e-12):
+        covered = best[jtype.skill] >= max(jtype.min_proficiency, 1e-12)
+        if jtype.skill in known["skills"] and not covered and "pools" not in incomplete:
             if best[jtype.skill] == 0.0:
                 msg = f"job type {jtype.id!r} needs skill {jtype.skill!r}, which no staff pool has"
             else:

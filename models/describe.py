@@ -152,7 +152,12 @@ def format_description(d: dict[str, Any]) -> str:
     if d["segments"]:
         out.append("segments and the channels they can use")
         for seg, s in d["segments"].items():
-            line = f"  {seg:<26} sites {s['sites']:>5}  channels: {', '.join(s['channels'])}"
+            size = (
+                f"demand/day {s['demand_per_day']:>7,.0f}"
+                if s["demand_per_day"]
+                else f"sites {s['sites']:>5}"
+            )
+            line = f"  {seg:<26} {size}  channels: {', '.join(s['channels'])}"
             if s["channels_without_capacity"]:
                 line += f"  (no staff or capacity: {', '.join(s['channels_without_capacity'])})"
             out.append(line)

@@ -177,6 +177,11 @@ def generate_data(
                 "replacement_cost": 25_000.0,
             }
         )
+    for k in range(technicians, skills if technicians else 0):
+        # Fewer technicians than skills: someone must still hold every skill.
+        held = pools[k % technicians]["skills"]
+        held[skill_ids[k]] = 0.8
+        pools[k % technicians]["skills"] = dict(sorted(held.items()))
     if technicians:
         pools.append(
             {

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from servopt.models.entities import Arc
 from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import COLLECTIONS, ServiceNetwork
 from servopt.models.plan import Plan
@@ -199,7 +200,9 @@ def _allowed(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
 
 
 # ----------------------------------------------------------------------- networks
-_ITEM_ADAPTERS = {name: TypeAdapter(cls) for name, cls in COLLECTIONS.items()}
+_ITEM_ADAPTERS: dict[str, TypeAdapter[Any]] = {
+    name: TypeAdapter(cls) for name, cls in {**COLLECTIONS, "arcs": Arc}.items()
+}
 
 
 def network_from_data(data: Any, file: str | None = None) -> ServiceNetwork:
@@ -230,31 +233,23 @@ def _checks_on_valid_part(data: Mapping[str, Any]) -> list[Problem]:
     """
     from servopt.models.checks import check_network
 
-    valid: dict[str, list[Any]] = {}
+    valid: dict[str, Any] = {}
     extra: dict[str, set[str]] = {}
     for name, adapter in _ITEM_ADAPTERS.items():
-        items = data.get(name)
-        if not isinstance(items, list):
-            continue
+        items = data.get(name, [])
         valid[name] = []
+        if not isinstance(items, list):
+            extra[name] = set()
+            continue
         for item in items:
             try:
                 valid[name].append(adapter.validate_python(item))
             except ValidationError:
+                failed = extra.setdefault(name, set())
                 if isinstance(item, Mapping) and isinstance(item.get("id"), str):
-                    extra.setdefault(name, set()).add(item["id"])
-    base = {k: v for k, v in data.items() if k in ServiceNetwork.model_fields}
-    base.update(valid)
-    try:
-        partial = ServiceNetwork.model_construct(**base)
-    except Exception:  # pragma: no cover - construct does not validate
-        return []
-    # Re-check only problems not already implied by field errors.
-    return [
-        p
-        for p in check_network(partial, extra)
-        if "the network is empty" not in p.message or not extra
-    ]
+                    failed.add(item["id"])
+    partial = ServiceNetwork.model_construct(**valid)  # only the validated items
+    return check_network(partial, extra)
 
 
 def load_network(

@@ -1,0 +1,81 @@
+"""Shared fixtures: paths to the repository, the bundled instances and the benchmark sets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+REPO = Path(__file__).resolve().parents[1]
+INSTANCES = REPO / "instances"
+SHARED = Path(os.environ.get("SERVOPT_SHARED", REPO.parent / "shared"))
+ORLIB = SHARED / "benchmarks" / "orlib-cap"
+SOLOMON = SHARED / "benchmarks" / "solomon"
+
+settings.register_profile(
+    "servopt", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+settings.load_profile("servopt")
+
+
+def need(path: Path) -> Path:
+    """Skip (with the reason) when a benchmark folder is not next to the checkout."""
+    if not path.exists():
+        pytest.skip(f"benchmark data not found at {path} (set SERVOPT_SHARED)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def orlib() -> Path:
+    return need(ORLIB)
+
+
+@pytest.fixture(scope="session")
+def solomon() -> Path:
+    return need(SOLOMON)
+
+
+@pytest.fixture(scope="session")
+def case_a():
+    from servopt.models import load_network
+
+    return load_network(INSTANCES / "case-a-aftersales.yaml")
+
+
+@pytest.fixture()
+def tiny_data() -> dict:
+    """A small valid network as plain data; tests change one field and expect one problem."""
+    return {
+        "name": "tiny",
+        "skills": [{"id": "hyd"}],
+        "channels": [{"id": "phone", "kind": "phone"}, {"id": "field", "kind": "field_visit"}],
+        "segments": [{"id": "retail", "channels": ["phone", "field"]}],
+        "part_families": [{"id": "p"}],
+        "depots": [
+            {"id": "d1", "location": [0, 0], "capacity": 10, "fixed_cost": 5},
+            {"id": "d2", "location": [6, 8], "capacity": 10, "fixed_cost": 7},
+        ],
+        "sites": [
+            {"id": "s1", "location": [3, 4], "segment": "retail", "parts_demand": {"p": 4}},
+            {"id": "s2", "location": [6, 0], "segment": "retail", "parts_demand": {"p": 5}},
+        ],
+        "pools": [{"id": "t1", "home_depot": "d1", "skills": {"hyd": 0.8}}],
+        "job_types": [{"id": "fix", "skill": "hyd", "duration_min": 60}],
+        "jobs": [{"id": "j1", "site": "s1", "job_type": "fix", "window": [480, 600]}],
+        "journeys": [
+            {
+                "id": "req",
+                "start": "a",
+                "steps": [
+                    {"id": "a", "department": "desk", "resource": "phone", "service_min": 5},
+                    {"id": "b", "department": "field", "resource": "t1", "service_min": 60},
+                ],
+                "transitions": [
+                    {"source": "a", "target": "b", "probability": 0.9},
+                    {"source": "b", "target": "a", "probability": 0.1},
+                ],
+            }
+        ],
+    }

@@ -1,0 +1,102 @@
+"""The command line: help with examples, exit codes, outputs written whole."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from servopt.models import load_network
+from servopt.optimizer.cli import main
+from tests.conftest import INSTANCES
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+@pytest.mark.parametrize("cmd", [[], ["validate"], ["describe"], ["schema"], ["generate"]])
+def test_help_everywhere_with_examples(cmd):
+    res = invoke(*cmd, "--help")
+    assert res.exit_code == 0 and "Examples:" in res.output and "servopt" in res.output
+
+
+def test_describe_case_a():
+    res = invoke("describe", str(INSTANCES / "case-a-aftersales.yaml"))
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "21 depots, 409 sites" in out
+    assert "demand 55," in out and "capacity of all depots" in out
+    assert "skill coverage" in out and "excavator-hydraulics" in out
+    assert "remote-industrial" in out and "channels: hotline, field" in out
+    assert "breakdown-to-fix" in out and "4 departments" in out
+
+
+def test_describe_json_and_benchmark_formats(tmp_path, orlib, solomon):
+    out = tmp_path / "d.json"
+    res = invoke("describe", str(orlib / "cap41.txt"), "--format", "orlib-cap", "--json", str(out))
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    assert data["demand"]["total"] == 58268 and data["counts"]["depots"] == 16
+    res = invoke(
+        "describe", str(solomon / "R101.txt"), "--format", "solomon", "--distance", "exact"
+    )
+    assert res.exit_code == 0 and "25 staff" in res.output
+
+
+def test_distance_option_only_for_solomon(orlib):
+    res = invoke(
+        "describe", str(orlib / "cap41.txt"), "--format", "orlib-cap", "--distance", "exact"
+    )
+    assert res.exit_code == 2 and "--distance applies to --format solomon only" in res.output
+
+
+def test_schema_is_a_json_schema_that_accepts_the_instances(tmp_path):
+    out = tmp_path / "s.json"
+    assert invoke("schema", "-o", str(out)).exit_code == 0
+    schema = json.loads(out.read_text())
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert {"depots", "sites", "pools", "journeys"} <= set(schema["properties"])
+    import jsonschema
+
+    data = yaml.safe_load((INSTANCES / "case-b-account-opening.yaml").read_text())
+    jsonschema.validate(data, schema)
+    plan = json.loads(invoke("schema", "--kind", "plan").output)
+    assert "open_depots" in plan["properties"]
+
+
+def test_generate_writes_a_valid_seeded_file(tmp_path):
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    args = ["generate", "--sites", "1000", "--depots", "50", "--technicians", "200", "--seed", "7"]
+    assert invoke(*args, "-o", str(a)).exit_code == 0
+    assert invoke(*args, "-o", str(b)).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+    net = load_network(a)
+    assert (len(net.sites), len(net.depots)) == (1000, 50)
+    j = tmp_path / "c.json"
+    assert invoke("generate", "--sites", "10", "--jobs", "5", "-o", str(j)).exit_code == 0
+    assert len(load_network(j).jobs) == 5
+
+
+def test_output_into_missing_folder_is_a_clear_error(tmp_path):
+    res = invoke("generate", "--sites", "5", "-o", str(tmp_path / "no" / "x.yaml"))
+    assert res.exit_code == 2 and "No such file or directory" in res.output
+    assert not (tmp_path / "no").exists()
+
+
+def test_console_script_runs_and_reports_without_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\ndepots: [{id: d1, location: [0, 0], capacity: -5}]\n")
+    res = subprocess.run(
+        [sys.executable, "-m", "servopt.optimizer.cli", "validate", str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert res.returncode == 2
+    assert f"{bad}: depots[0].capacity: must be >= 0, got -5" in res.stderr
+    assert "Traceback" not in res.stderr

@@ -1,0 +1,29 @@
+"""The README's library example runs as written (from the repository root)."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from tests.conftest import REPO, SHARED, need
+
+
+def test_readme_library_example_runs():
+    need(SHARED / "benchmarks")
+    text = (REPO / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    assert blocks
+    cwd = os.getcwd()
+    try:
+        os.chdir(REPO)
+        for code in blocks:
+            exec(compile(code, "README.md", "exec"), {})
+    finally:
+        os.chdir(cwd)
+
+
+def test_readme_names_the_ci_test_command():
+    text = (REPO / "README.md").read_text()
+    ci = (REPO / ".ci" / "run").read_text()
+    command = next(line for line in ci.splitlines() if "pytest" in line).strip()
+    assert command in text
