@@ -200,9 +200,8 @@ def _allowed(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> str:
 
 
 # ----------------------------------------------------------------------- networks
-_ITEM_ADAPTERS: dict[str, TypeAdapter[Any]] = {
-    name: TypeAdapter(cls) for name, cls in {**COLLECTIONS, "arcs": Arc}.items()
-}
+_ITEM_MODELS: dict[str, type[BaseModel]] = {**COLLECTIONS, "arcs": Arc}
+_ITEM_ADAPTERS: dict[str, TypeAdapter[Any]] = {n: TypeAdapter(c) for n, c in _ITEM_MODELS.items()}
 
 
 def network_from_data(data: Any, file: str | None = None) -> ServiceNetwork:
