@@ -318,7 +318,7 @@ def detect_kind(data: Any) -> str:
 # ----------------------------------------------------------------------- writing
 def to_data(obj: BaseModel) -> dict[str, Any]:
     """Plain data (JSON types only) for a network or plan, without fields left at default."""
-    return obj.model_dump(mode="json", exclude_defaults=True, exclude={"index"}) | {
+    return obj.model_dump(mode="json", exclude_defaults=True) | {
         "kind": obj.kind,  # type: ignore[attr-defined]
         "schema_version": 1,
     }

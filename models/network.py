@@ -9,6 +9,7 @@ from typing import Any, Literal
 import networkx as nx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from servopt.models.checks import check_network
 from servopt.models.entities import (
     Arc,
     Channel,
@@ -97,8 +98,6 @@ class ServiceNetwork(BaseModel):
 
     @model_validator(mode="after")
     def _whole_network_checks(self) -> ServiceNetwork:
-        from servopt.models.checks import check_network
-
         problems = check_network(self)
         if problems:
             raise BadInputError(problems)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from servopt.models.checks import journey_problems
 from servopt.models.entities import (
     Entity,
     Fraction,
@@ -174,8 +175,6 @@ class Plan(BaseModel):
                 ref(f"pool_changes[{i}].channels[{j}]", ch, "channels", "channel")
         resources = set(idx["pools"]) | set(idx["channels"])
         for i, jr in enumerate(self.journeys):
-            from servopt.models.checks import journey_problems
-
             out.extend(journey_problems(f"journeys[{i}]", jr, resources))
         seen: dict[str, int] = {}
         for i, r in enumerate(self.routes or ()):
