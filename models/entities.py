@@ -167,7 +167,9 @@ class PartFamily(Entity):
     """Spare parts stocked and planned together.
 
     ``holding_rate`` is the yearly holding cost as a share of ``unit_cost``; ``demand_cv`` the
-    coefficient of variation of demand per period (drives safety stock).
+    coefficient of variation of one site's demand per period (drives safety stock);
+    ``critical_share`` the share of requests for which a machine stands still until the part
+    arrives (breakdowns; planned wear-part replacements are not critical).
     """
 
     id: Id
@@ -175,6 +177,7 @@ class PartFamily(Entity):
     unit_cost: NonNeg = 0.0
     holding_rate: NonNeg = 0.25
     demand_cv: NonNeg = 1.0
+    critical_share: Fraction = 1.0
 
 
 class SupplyLane(Entity):
@@ -351,9 +354,12 @@ class Arc(Entity):
 class TravelModel(Entity):
     """How distance, travel time and transport cost follow from locations.
 
-    distance = road_factor * euclidean(a, b), rounded as ``rounding`` says;
-    travel time = distance / speed_kmh; parts transport = distance * freight_cost_per_unit_km
-    per unit.
+    distance = road_factor * euclidean(a, b), rounded as ``rounding`` says; a technician's travel
+    time = distance / speed_kmh. A part shipped from a depot to a site by road costs
+    ``freight_cost_per_unit_km`` per unit and km and arrives after ``freight_handling_h +
+    distance / freight_kmh`` hours (``freight_kmh`` is the effective speed of consolidated parts
+    shipping, stops included). By air it costs ``air_cost_factor`` times the road cost and
+    arrives after ``air_transit_h`` hours.
     """
 
     speed_kmh: Pos = 60.0
@@ -361,3 +367,7 @@ class TravelModel(Entity):
     rounding: DistanceRounding = DistanceRounding.EXACT
     cost_per_km: NonNeg = 0.0
     freight_cost_per_unit_km: NonNeg = 0.0
+    freight_kmh: Pos = 15.0
+    freight_handling_h: NonNeg = 12.0
+    air_cost_factor: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 3.0
+    air_transit_h: NonNeg = 24.0

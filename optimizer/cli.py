@@ -11,7 +11,7 @@ import functools
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +34,7 @@ from servopt.models.io import (
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1
+EXIT_NO_PLAN = 3  # the solve ran and answered: infeasible, or no plan within the time limit
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -274,6 +275,263 @@ def generate(
     _write_output(output, dump_text(net, fmt))
     if output:
         click.echo(f"wrote {output}: {_counts(net)}", err=True)
+
+
+@main.group()
+def solve() -> None:
+    """Optimise a decision: placement (depots, assignments, stock).
+
+    Exit codes: 0 a plan was found (optimal or feasible at the time limit), 3 infeasible or no
+    plan within the time limit (the reasons are printed), 2 bad input, 1 solver failure.
+    """
+
+
+SOLVE_OPTIONS = [
+    click.option(
+        "--time-limit",
+        "time_limit",
+        type=click.FloatRange(min=0.01),
+        default=60.0,
+        show_default=True,
+        help="Seconds for the whole solve.",
+    ),
+    click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+    click.option(
+        "--solver",
+        type=click.Choice(["highs", "cbc"]),
+        default="highs",
+        show_default=True,
+        help="MILP solver (HiGHS binary from highsbox, or CBC).",
+    ),
+    click.option(
+        "--mip-gap",
+        type=click.FloatRange(0, 1, max_open=True),
+        default=1e-4,
+        show_default=True,
+        help="Relative gap at which a solve counts as optimal.",
+    ),
+    click.option(
+        "--json",
+        "json_out",
+        type=click.Path(),
+        default=None,
+        help="Write the result as JSON (status, objective, bound, gap, runtime_s, kpis, "
+        "plan) to this file; '-' for stdout.",
+    ),
+]
+
+
+def solve_options(fn: F) -> F:
+    for opt in reversed(SOLVE_OPTIONS):
+        fn = opt(fn)
+    return fn
+
+
+@solve.command(name="placement")
+@click.argument("file", type=click.Path())
+@FORMAT
+@click.option(
+    "--objective",
+    type=click.Choice(["cost", "value", "weighted"]),
+    default="cost",
+    show_default=True,
+    help="cost: the company's cost; value: customer downtime "
+    "(then cost); weighted: cost + W x downtime.",
+)
+@click.option(
+    "--value-weight",
+    type=click.FloatRange(min=0),
+    default=1.0,
+    show_default=True,
+    help="W for --objective weighted.",
+)
+@click.option(
+    "--max-wait-hours",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Hard maximum expected parts wait for every site.",
+)
+@click.option(
+    "--segment-max-wait/--no-segment-max-wait",
+    default=False,
+    show_default=True,
+    help="Make each segment's max_wait_h a hard constraint.",
+)
+@click.option(
+    "--service-level",
+    type=click.FloatRange(0.5, 0.9999),
+    default=0.95,
+    show_default=True,
+    help="Probability a request finds its part in stock.",
+)
+@click.option(
+    "--within-hours",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="With --min-share: serve that share of demand from stock within these hours.",
+)
+@click.option("--min-share", type=click.FloatRange(0, 1), default=None)
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Upper bound on the total cost per period.",
+)
+@click.option("--single-sourcing", is_flag=True, help="Each site served by one depot.")
+@click.option("--force-open", multiple=True, metavar="DEPOT", help="Keep this depot open.")
+@click.option("--force-closed", multiple=True, metavar="DEPOT", help="Keep this depot closed.")
+@solve_options
+@reports_errors
+def solve_placement_cmd(
+    file: str,
+    fmt: str | None,
+    objective: str,
+    value_weight: float,
+    max_wait_hours: float | None,
+    segment_max_wait: bool,
+    service_level: float,
+    within_hours: float | None,
+    min_share: float | None,
+    budget: float | None,
+    single_sourcing: bool,
+    force_open: tuple[str, ...],
+    force_closed: tuple[str, ...],
+    time_limit: float,
+    seed: int,
+    solver: str,
+    mip_gap: float,
+    json_out: str | None,
+) -> None:
+    """Choose open depots, which depots serve each site, and stock per depot.
+
+    Prices fixed, transport, replenishment, expediting (incl. air freight when road is too slow
+    for a segment's deadline), cycle and safety stock (square-root pooling), and the customers'
+    downtime while they wait for parts.
+
+    \b
+    Examples:
+      servopt solve placement instances/case-a-aftersales.yaml --time-limit 60
+      servopt solve placement instances/case-a-aftersales.yaml --objective weighted \\
+          --value-weight 0.05 --json plan.json
+      servopt solve placement ../shared/benchmarks/orlib-cap/cap41.txt --format orlib-cap
+    """
+    from servopt.optimizer.params import SolveParams
+    from servopt.optimizer.placement import solve_placement
+    from servopt.optimizer.placement_terms import PlacementOptions
+
+    net = _load(file, fmt)
+    if fmt == NetworkFormat.ORLIB_CAP:
+        options = PlacementOptions.cflp()
+    else:
+        options = PlacementOptions(
+            service_level=service_level,
+            max_wait_h=max_wait_hours,
+            enforce_segment_max_wait=segment_max_wait,
+            within_hours=within_hours,
+            min_share_within=min_share,
+            budget=budget,
+            single_sourcing=single_sourcing,
+            force_open=frozenset(force_open),
+            force_closed=frozenset(force_closed),
+        )
+    params = SolveParams(time_limit_s=time_limit, seed=seed, solver=solver, mip_gap=mip_gap)
+    result = solve_placement(net, options, params, objective=objective, value_weight=value_weight)
+    _report(result, json_out, format_placement(result.kpis) if result.plan else "")
+
+
+def format_placement(k: Mapping[str, Any]) -> str:
+    """Readable placement KPIs: open depots, cost breakdown, waits per segment."""
+    out = [f"open depots ({k['open_depots']}): " + ", ".join(k["depots"])]
+    out.append("cost per period")
+    for name, v in k["cost_breakdown"].items():
+        out.append(f"  {name:<16} {v:>16,.2f}")
+    out.append(f"  {'total':<16} {k['cost']:>16,.2f}")
+    out.append(
+        f"customer downtime  {k['value']:>16,.2f}   cost + downtime {k['total_with_downtime']:,.2f}"
+    )
+    out.append(
+        f"expedited units {k['expedited_units']:,.0f}; air-freighted units "
+        f"{k['air_freight_units']:,.0f}; safety stock {k['safety_stock_units']:,.0f} "
+        "units"
+    )
+    out.append("expected parts wait by segment (hours)")
+    for seg, v in k["segments"].items():
+        if v["mean_wait_h"] is not None:
+            out.append(
+                f"  {seg:<22} mean {v['mean_wait_h']:8.1f}  worst site "
+                f"{v['max_wait_h']:8.1f}  downtime {v['downtime_cost']:,.0f}"
+            )
+    return "\n".join(out)
+
+
+def _report(result: Any, json_out: str | None, details: str) -> None:
+    if json_out == "-":
+        click.echo(json.dumps(result.to_dict(), indent=1))
+    else:
+        click.echo(result.summary())
+        if details:
+            click.echo(details)
+        if json_out:
+            write_atomic(json_out, json.dumps(result.to_dict(), indent=1) + "\n")
+    if not result.status.has_plan:
+        sys.exit(
+            EXIT_NO_PLAN if result.status.value in ("infeasible", "no_solution") else EXIT_FAILURE
+        )
+
+
+@main.group()
+def evaluate() -> None:
+    """Price a plan, hand-written or optimised, on the full model."""
+
+
+@evaluate.command(name="placement")
+@click.argument("plan_file", type=click.Path())
+@click.option(
+    "--network",
+    "network_file",
+    type=click.Path(),
+    default=None,
+    help="Network file (default: the one the plan names).",
+)
+@click.option(
+    "--service-level", type=click.FloatRange(0.5, 0.9999), default=0.95, show_default=True
+)
+@click.option("--json", "json_out", type=click.Path(), default=None)
+@reports_errors
+def evaluate_placement_cmd(
+    plan_file: str, network_file: str | None, service_level: float, json_out: str | None
+) -> None:
+    """Every placement KPI of a plan, and the constraints it breaks.
+
+    A plan that only names open depots serves each site from its nearest open depot.
+
+    \b
+    Examples:
+      servopt evaluate placement instances/case-a-aftersales.cost-only.plan.yaml
+    """
+    from servopt.models.io import load_plan
+    from servopt.optimizer.check import check_placement
+    from servopt.optimizer.evaluate import evaluate_placement
+    from servopt.optimizer.placement_terms import PlacementOptions
+
+    plan = load_plan(plan_file)
+    net_path = network_file or plan_network_path(plan_file, plan)
+    if net_path is None:
+        raise BadInputError("the plan names no network; give --network FILE", plan_file)
+    net = load_network(net_path)
+    problems = plan.check_against(net)
+    if problems:
+        raise BadInputError(problems, plan_file)
+    options = PlacementOptions(service_level=service_level)
+    kpis = evaluate_placement(net, plan, options)
+    violations = check_placement(net, plan, options)
+    click.echo(f"plan {plan.name!r} on network {net.name!r}")
+    click.echo(format_placement(kpis))
+    for v in violations:
+        click.echo(f"VIOLATION {v}")
+    if json_out:
+        data = {"kpis": kpis, "violations": violations}
+        _write_output(json_out, json.dumps(data, indent=1) + "\n")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -68,8 +68,13 @@ def available_solvers() -> list[str]:
     return names
 
 
-def solve_milp(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
+def solve_milp(
+    problem: pulp.LpProblem, params: SolveParams, warm_start: bool = False
+) -> MilpSolution:
     """Solve ``problem`` under ``params`` (time limit, seed, gap, threads, solver name).
+
+    With ``warm_start``, the variables' current values (``var.setInitialValue``) are handed to
+    the solver as a starting incumbent.
 
     Raises
     ------
@@ -79,9 +84,9 @@ def solve_milp(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
     name = params.solver.lower()
     start = time.perf_counter()
     if name == "highs":
-        out = _solve_highs(problem, params)
+        out = _solve_highs(problem, params, warm_start)
     elif name == "cbc":
-        out = _solve_cbc(problem, params)
+        out = _solve_cbc(problem, params, warm_start)
     else:
         out = _solve_other(problem, params)
     elapsed = time.perf_counter() - start
@@ -127,7 +132,7 @@ _HIGHS_STATUS = {
 }
 
 
-def _solve_highs(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
+def _solve_highs(problem: pulp.LpProblem, params: SolveParams, warm_start: bool) -> MilpSolution:
     found = highs_binary()
     if found is None:
         raise SolverUnavailableError(
@@ -138,9 +143,12 @@ def _solve_highs(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
     with tempfile.TemporaryDirectory(prefix="servopt-highs-") as tmp:
         d = Path(tmp)
         mps, sol, opts, logf = d / "m.mps", d / "m.sol", d / "m.opt", d / "m.log"
+        t0 = time.perf_counter()
         problem.writeMPS(str(mps), with_objsense=True)
+        # The limit is for the whole call: writing the model counts.
+        limit = max(0.01, params.time_limit_s - (time.perf_counter() - t0))
         lines = [
-            f"time_limit={params.time_limit_s}",
+            f"time_limit={limit}",
             f"random_seed={params.seed}",
             f"mip_rel_gap={params.mip_gap}",
             f"solution_file={sol}",
@@ -152,13 +160,18 @@ def _solve_highs(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
         if params.threads is not None:
             lines.append(f"threads={params.threads}")
         opts.write_text("\n".join(lines) + "\n")
+        command = [binary, str(mps), f"--options_file={opts}"]
+        if warm_start:
+            start_file = d / "start.sol"
+            _write_highs_start(problem, start_file)
+            command.append(f"--read_solution_file={start_file}")
         env = dict(os.environ)
         env["LD_LIBRARY_PATH"] = os.pathsep.join(
             p for p in (lib_dir, env.get("LD_LIBRARY_PATH", "")) if p
         )
         try:
             proc = subprocess.run(
-                [binary, str(mps), f"--options_file={opts}"],
+                command,
                 env=env,
                 capture_output=True,
                 text=True,
@@ -168,6 +181,15 @@ def _solve_highs(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
             raise SolverUnavailableError(f"cannot run HiGHS at {binary}: {e}") from e
         log_text = logf.read_text() if logf.exists() else proc.stdout
         if proc.returncode not in (0, 1) and not sol.exists():
+            said = f"{proc.stdout}\n{proc.stderr}\n{log_text}"
+            if "time_limit" in said or "timeout" in said.lower():
+                return _finish(
+                    problem,
+                    Status.NO_SOLUTION,
+                    "highs",
+                    None,
+                    "time limit reached while HiGHS was still reading the model",
+                )
             tail = (proc.stderr or log_text).strip().splitlines()[-3:]
             return _finish(
                 problem,
@@ -206,6 +228,21 @@ def _solve_highs(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
     return _finish(problem, status, "highs", _log_number(log_text, "Dual bound"), model_status)
 
 
+def _write_highs_start(problem: pulp.LpProblem, path: Path) -> None:
+    """A HiGHS solution file (style 0) with the variables' initial values."""
+    cols = [f"{v.name} {v.varValue or 0}" for v in problem.variables()]
+    head = [
+        "Model status",
+        "None",
+        "",
+        "# Primal solution values",
+        "Feasible",
+        "",
+        f"# Columns {len(cols)}",
+    ]
+    path.write_text("\n".join(head + cols) + "\n")
+
+
 def _read_highs_solution(path: Path) -> tuple[str, dict[str, float] | None]:
     """Model status and primal values from a HiGHS solution file (style 0)."""
     if not path.exists():
@@ -237,8 +274,9 @@ def _log_number(text: str, label: str) -> float | None:
 
 
 # ------------------------------------------------------------------------------- CBC
-def _solve_cbc(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
+def _solve_cbc(problem: pulp.LpProblem, params: SolveParams, warm_start: bool) -> MilpSolution:
     solver = pulp.PULP_CBC_CMD(
+        warmStart=warm_start,
         msg=False,
         timeLimit=params.time_limit_s,
         gapRel=params.mip_gap,
