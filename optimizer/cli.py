@@ -365,6 +365,13 @@ def solve_options(fn: F) -> F:
     help="Probability a request finds its part in stock.",
 )
 @click.option(
+    "--choose-service-level",
+    "service_levels",
+    default=None,
+    metavar="L1,L2,...",
+    help="Stock as a decision: try these service levels and keep the best plan.",
+)
+@click.option(
     "--within-hours",
     type=click.FloatRange(min=0),
     default=None,
@@ -390,6 +397,7 @@ def solve_placement_cmd(
     max_wait_hours: float | None,
     segment_max_wait: bool,
     service_level: float,
+    service_levels: str | None,
     within_hours: float | None,
     min_share: float | None,
     budget: float | None,
@@ -435,7 +443,23 @@ def solve_placement_cmd(
             force_closed=frozenset(force_closed),
         )
     params = SolveParams(time_limit_s=time_limit, seed=seed, solver=solver, mip_gap=mip_gap)
-    result = solve_placement(net, options, params, objective=objective, value_weight=value_weight)
+    if service_levels:
+        from servopt.optimizer.placement import choose_service_level
+
+        try:
+            levels = tuple(float(v) for v in service_levels.split(","))
+        except ValueError:
+            raise BadInputError(
+                f"--choose-service-level: expected numbers like 0.9,0.95, got {service_levels!r}"
+            ) from None
+        result = choose_service_level(
+            net, levels, options, params, objective=objective, value_weight=value_weight
+        )
+    else:
+        result = solve_placement(
+            net, options, params, objective=objective, value_weight=value_weight
+        )
+
     _report(result, json_out, format_placement(result.kpis) if result.plan else "")
 
 

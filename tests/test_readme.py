@@ -16,8 +16,9 @@ def test_readme_library_example_runs():
     cwd = os.getcwd()
     try:
         os.chdir(REPO)
+        namespace: dict = {}  # the blocks build on each other, as in a notebook
         for code in blocks:
-            exec(compile(code, "README.md", "exec"), {})
+            exec(compile(code, "README.md", "exec"), namespace)
     finally:
         os.chdir(cwd)
 

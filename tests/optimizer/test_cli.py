@@ -101,3 +101,45 @@ def test_console_script_runs_and_reports_without_traceback(tmp_path):
     assert res.returncode == 2
     assert f"{bad}: depots[0].capacity: must be >= 0, got -5" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_solve_placement_orlib_json(tmp_path, orlib):
+    out = tmp_path / "r.json"
+    res = invoke("solve", "placement", str(orlib / "cap41.txt"), "--format", "orlib-cap",
+                 "--json", str(out), "--seed", "3", "--time-limit", "30")
+    assert res.exit_code == 0, res.output
+    assert "status     optimal" in res.output and "open depots (13)" in res.output
+    data = json.loads(out.read_text())
+    assert {"status", "objective", "bound", "gap", "runtime_s", "kpis", "plan"} <= set(data)
+    assert data["status"] == "optimal"
+    assert data["objective"]["cost"] == pytest.approx(1040444.375, rel=1e-6)
+    assert data["params"]["seed"] == 3 and data["params"]["time_limit_s"] == 30
+    assert len(data["plan"]["open_depots"]) == 13
+
+
+def test_solve_placement_infeasible_exits_3_with_the_reason(tmp_path):
+    net = tmp_path / "n.yaml"
+    net.write_text(yaml.safe_dump({
+        "name": "short", "channels": [{"id": "c", "kind": "delivery"}],
+        "segments": [{"id": "s", "channels": ["c"]}], "part_families": [{"id": "p"}],
+        "depots": [{"id": "d", "location": [0, 0], "capacity": 5}],
+        "sites": [{"id": "x", "location": [1, 1], "segment": "s", "parts_demand": {"p": 9}}],
+    }))
+    res = invoke("solve", "placement", str(net))
+    assert res.exit_code == 3
+    assert "status     infeasible" in res.output
+    assert "demand 9 exceeds the capacity of all depots that may open, 5" in res.output
+
+
+def test_solve_placement_bad_option_is_exit_2(orlib):
+    res = invoke("solve", "placement", str(orlib / "cap41.txt"), "--format", "orlib-cap",
+                 "--time-limit", "-3")
+    assert res.exit_code == 2 and "-3" in res.output
+
+
+def test_evaluate_the_case_a_proposal():
+    res = invoke("evaluate", "placement",
+                 str(INSTANCES / "case-a-aftersales.cost-only.plan.yaml"))
+    assert res.exit_code == 0, res.output
+    assert "open depots (1): central" in res.output
+    assert "remote-industrial" in res.output and "air-freighted units" in res.output
