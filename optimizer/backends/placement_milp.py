@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ class PlacementMilpOutcome:
     model_cost: float | None
     model_value: float | None
     size: dict[str, int]
+    overhead_s: float = 0.0  # building the model and reading the answer back, outside the solver
 
 
 def _expr(pairs: list[tuple[Any, float]], constant: float = 0.0) -> pulp.LpAffineExpression:
@@ -47,14 +49,17 @@ def solve_placement_milp(
     value_cap: float | None = None,
     linear_ss: tuple[np.ndarray, np.ndarray] | None = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
+    allowed: np.ndarray | None = None,
 ) -> PlacementMilpOutcome:
     """Build and solve: minimise ``cost_weight * cost + value_weight * value`` subject to the
     constraints in ``terms``; ``value_cap`` bounds the value (lexicographic second stage).
 
     Safety stock is either the piecewise-linear chords over ``breakpoints`` or, with
     ``linear_ss = (per_open_depot (I,), per_arc (I, J))``, a linear stand-in (tangents).
-    ``start = (y, x)`` is handed to the solver as the first incumbent.
+    ``start = (y, x)`` is handed to the solver as the first incumbent. ``allowed`` (I, J) bool
+    restricts which depots may serve which sites (a restricted model, for a quick start).
     """
+    started = time.perf_counter()
     prob = pulp.LpProblem("placement", pulp.LpMinimize)
     n_i, n_j = len(terms.depots), len(terms.sites)
     di = terms.depot_index()
@@ -70,7 +75,11 @@ def solve_placement_milp(
     x: dict[tuple[int, int], pulp.LpVariable] = {}
     for j in active:
         for i in usable:
-            x[i, j] = prob.add_variable(f"x_{i}_{j}", 0.0, 1.0, cat=is_int)
+            if allowed is None or allowed[i, j]:
+                x[i, j] = prob.add_variable(f"x_{i}_{j}", 0.0, 1.0, cat=is_int)
+    arcs_of: dict[int, list[int]] = {j: [] for j in active}
+    for i, j in x:
+        arcs_of[j].append(i)
 
     cost_ij = terms.cost_ij
     fixed = terms.fixed
@@ -89,7 +98,11 @@ def solve_placement_milp(
         if i not in usable or terms.ss_coef[i, p] <= 0 or len(bps) < 2:
             continue
         coef = float(terms.ss_coef[i, p])
-        variance = [(x[i, j], float(terms.sigma2[j, p])) for j in active if terms.sigma2[j, p] > 0]
+        variance = [
+            (x[i, j], float(terms.sigma2[j, p]))
+            for j in active
+            if terms.sigma2[j, p] > 0 and (i, j) in x
+        ]
         us, vs = [], []
         for k in range(1, len(bps)):
             lo_b, hi_b = bps[k - 1], bps[k]
@@ -112,19 +125,20 @@ def solve_placement_milp(
     prob += _expr(obj_terms)
 
     for j in active:
-        prob += _expr([(x[i, j], 1.0) for i in usable]) == 1, f"assign_{j}"
+        prob += _expr([(x[i, j], 1.0) for i in arcs_of[j]]) == 1, f"assign_{j}"
         if np.isfinite(terms.site_max_wait[j]):
             prob += (
-                _expr([(x[i, j], float(terms.wait_ij[i, j])) for i in usable])
+                _expr([(x[i, j], float(terms.wait_ij[i, j])) for i in arcs_of[j]])
                 <= float(terms.site_max_wait[j]),
                 f"wait_{j}",
             )
     for i in usable:
-        xs = [(x[i, j], float(terms.total_demand[j])) for j in active]
+        xs = [(x[i, j], float(terms.total_demand[j])) for j in active if (i, j) in x]
         if np.isfinite(terms.capacity[i]):
             prob += _expr([*xs, (y[i], -float(terms.capacity[i]))]) <= 0, f"cap_{i}"
         for j in active:
-            prob += _expr([(x[i, j], 1.0), (y[i], -1.0)]) <= 0
+            if (i, j) in x:
+                prob += _expr([(x[i, j], 1.0), (y[i], -1.0)]) <= 0
         origin = terms.lane_origin[i]
         if origin is not None and origin in di and di[origin] != i:
             prob += _expr([(y[i], 1.0), (y[di[origin]], -1.0)]) <= 0, f"origin_{i}"
@@ -148,7 +162,8 @@ def solve_placement_milp(
         _set_start(start, y, x, segments, terms)
     out = solve_milp(prob, params, warm_start=start is not None)
     if not out.status.has_plan:
-        return PlacementMilpOutcome(out, None, None, None, None, size)
+        overhead = time.perf_counter() - started - out.runtime_s
+        return PlacementMilpOutcome(out, None, None, None, None, size, overhead)
     yv = np.array([round(y[i].value() or 0.0) for i in range(n_i)], dtype=float)
     xv = np.zeros((n_i, n_j))
     for (i, j), v in x.items():
@@ -158,7 +173,8 @@ def solve_placement_milp(
     xv[:, active] /= np.where(xv[:, active].sum(axis=0) > 0, xv[:, active].sum(axis=0), 1.0)
     model_cost = float(pulp.value(_expr(cost_terms)) or 0.0)
     model_value = float(pulp.value(_expr(value_terms)) or 0.0)
-    return PlacementMilpOutcome(out, yv, xv, model_cost, model_value, size)
+    overhead = time.perf_counter() - started - out.runtime_s
+    return PlacementMilpOutcome(out, yv, xv, model_cost, model_value, size, overhead)
 
 
 def _set_start(
