@@ -63,6 +63,8 @@ def test_bare_folder_names_are_not_importable_packages():
 
 
 def test_optimizer_package_loads_no_solver_until_a_solve():
-    res = run("import sys, servopt.optimizer\n"
-              "print([m for m in sys.modules if m.split('.')[0] in ('ortools', 'pulp')])")
+    res = run(
+        "import sys, servopt.optimizer\n"
+        "print([m for m in sys.modules if m.split('.')[0] in ('ortools', 'pulp')])"
+    )
     assert res.returncode == 0 and res.stdout.strip() == "[]", res.stderr

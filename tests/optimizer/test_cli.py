@@ -105,8 +105,19 @@ def test_console_script_runs_and_reports_without_traceback(tmp_path):
 
 def test_solve_placement_orlib_json(tmp_path, orlib):
     out = tmp_path / "r.json"
-    res = invoke("solve", "placement", str(orlib / "cap41.txt"), "--format", "orlib-cap",
-                 "--json", str(out), "--seed", "3", "--time-limit", "30")
+    res = invoke(
+        "solve",
+        "placement",
+        str(orlib / "cap41.txt"),
+        "--format",
+        "orlib-cap",
+        "--json",
+        str(out),
+        "--seed",
+        "3",
+        "--time-limit",
+        "30",
+    )
     assert res.exit_code == 0, res.output
     assert "status     optimal" in res.output and "open depots (13)" in res.output
     data = json.loads(out.read_text())
@@ -119,12 +130,20 @@ def test_solve_placement_orlib_json(tmp_path, orlib):
 
 def test_solve_placement_infeasible_exits_3_with_the_reason(tmp_path):
     net = tmp_path / "n.yaml"
-    net.write_text(yaml.safe_dump({
-        "name": "short", "channels": [{"id": "c", "kind": "delivery"}],
-        "segments": [{"id": "s", "channels": ["c"]}], "part_families": [{"id": "p"}],
-        "depots": [{"id": "d", "location": [0, 0], "capacity": 5}],
-        "sites": [{"id": "x", "location": [1, 1], "segment": "s", "parts_demand": {"p": 9}}],
-    }))
+    net.write_text(
+        yaml.safe_dump(
+            {
+                "name": "short",
+                "channels": [{"id": "c", "kind": "delivery"}],
+                "segments": [{"id": "s", "channels": ["c"]}],
+                "part_families": [{"id": "p"}],
+                "depots": [{"id": "d", "location": [0, 0], "capacity": 5}],
+                "sites": [
+                    {"id": "x", "location": [1, 1], "segment": "s", "parts_demand": {"p": 9}}
+                ],
+            }
+        )
+    )
     res = invoke("solve", "placement", str(net))
     assert res.exit_code == 3
     assert "status     infeasible" in res.output
@@ -132,14 +151,20 @@ def test_solve_placement_infeasible_exits_3_with_the_reason(tmp_path):
 
 
 def test_solve_placement_bad_option_is_exit_2(orlib):
-    res = invoke("solve", "placement", str(orlib / "cap41.txt"), "--format", "orlib-cap",
-                 "--time-limit", "-3")
+    res = invoke(
+        "solve",
+        "placement",
+        str(orlib / "cap41.txt"),
+        "--format",
+        "orlib-cap",
+        "--time-limit",
+        "-3",
+    )
     assert res.exit_code == 2 and "-3" in res.output
 
 
 def test_evaluate_the_case_a_proposal():
-    res = invoke("evaluate", "placement",
-                 str(INSTANCES / "case-a-aftersales.cost-only.plan.yaml"))
+    res = invoke("evaluate", "placement", str(INSTANCES / "case-a-aftersales.cost-only.plan.yaml"))
     assert res.exit_code == 0, res.output
     assert "open depots (1): central" in res.output
     assert "remote-industrial" in res.output and "air-freighted units" in res.output

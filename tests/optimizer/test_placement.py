@@ -308,7 +308,6 @@ def test_forcing_the_optimal_depots_open_gives_the_same_cost(net, kind):
 @pytest.fixture(scope="module")
 def case_a_plans(case_a):
     from servopt.models import load_plan
-
     from tests.conftest import INSTANCES
 
     proposal = load_plan(INSTANCES / "case-a-aftersales.cost-only.plan.yaml", case_a)
@@ -321,8 +320,9 @@ def test_case_a_cost_only_proposal_fails_as_the_case_says(case_a_plans):
     assert today["segments"][remote]["mean_wait_h"] / 24 == pytest.approx(3, abs=0.3)
     assert proposal["segments"][remote]["mean_wait_h"] / 24 == pytest.approx(7, abs=0.5)
     flown = proposal["cost_breakdown"]["outbound_air"] + proposal["cost_breakdown"]["expediting"]
-    assert flown > 10 * (today["cost_breakdown"]["outbound_air"]
-                         + today["cost_breakdown"]["expediting"])
+    assert flown > 10 * (
+        today["cost_breakdown"]["outbound_air"] + today["cost_breakdown"]["expediting"]
+    )
     assert proposal["air_freight_units"] > 0 == today["air_freight_units"]
     # What management saw: a lower company cost. What it cost in all: more.
     assert proposal["cost"] < today["cost"]
@@ -331,8 +331,13 @@ def test_case_a_cost_only_proposal_fails_as_the_case_says(case_a_plans):
 
 def test_case_a_solver_beats_the_proposal_on_cost_and_downtime(case_a, case_a_plans):
     _, proposal = case_a_plans
-    r = solve_placement(case_a, PlacementOptions(), SolveParams(time_limit_s=20),
-                        objective="weighted", value_weight=0.01)
+    r = solve_placement(
+        case_a,
+        PlacementOptions(),
+        SolveParams(time_limit_s=20),
+        objective="weighted",
+        value_weight=0.01,
+    )
     assert r.status.has_plan
     assert check_placement(case_a, r.plan, PlacementOptions(), reported=r.objective) == []
     assert r.objective["cost"] < proposal["cost"]
@@ -343,15 +348,24 @@ def test_stock_as_a_decision_picks_the_best_service_level():
     from servopt.optimizer.placement import choose_service_level
 
     net = _no_safety_stock(generate_network(sites=30, depots=4, technicians=0, seed=8))
-    r = choose_service_level(net, (0.8, 0.95, 0.99), PlacementOptions(),
-                             SolveParams(time_limit_s=30), objective="weighted",
-                             value_weight=0.05)
+    r = choose_service_level(
+        net,
+        (0.8, 0.95, 0.99),
+        PlacementOptions(),
+        SolveParams(time_limit_s=30),
+        objective="weighted",
+        value_weight=0.05,
+    )
     assert r.status.has_plan and r.kpis["service_level"] in (0.8, 0.95, 0.99)
     each = {}
     for level in (0.8, 0.95, 0.99):
-        one = solve_placement(net, PlacementOptions(service_level=level),
-                              SolveParams(time_limit_s=30), objective="weighted",
-                              value_weight=0.05)
+        one = solve_placement(
+            net,
+            PlacementOptions(service_level=level),
+            SolveParams(time_limit_s=30),
+            objective="weighted",
+            value_weight=0.05,
+        )
         each[level] = one.objective["weighted"]
     assert r.objective["weighted"] == pytest.approx(min(each.values()), rel=1e-6)
     assert sum("service level" in d for d in r.diagnostics) == 3
