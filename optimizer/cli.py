@@ -283,6 +283,11 @@ def solve() -> None:
 
     Exit codes: 0 a plan was found (optimal or feasible at the time limit), 3 infeasible or no
     plan within the time limit (the reasons are printed), 2 bad input, 1 solver failure.
+
+    \b
+    Examples:
+      servopt solve placement instances/case-a-aftersales.yaml --objective weighted \\
+          --value-weight 0.01 --time-limit 60 --json plan.json
     """
 
 
@@ -505,7 +510,12 @@ def _report(result: Any, json_out: str | None, details: str) -> None:
 
 @main.group()
 def evaluate() -> None:
-    """Price a plan, hand-written or optimised, on the full model."""
+    """Price a plan, hand-written or optimised, on the full model.
+
+    \b
+    Examples:
+      servopt evaluate placement instances/case-a-aftersales.cost-only.plan.yaml
+    """
 
 
 @evaluate.command(name="placement")

@@ -19,7 +19,20 @@ def invoke(*args: str):
     return CliRunner().invoke(main, list(args))
 
 
-@pytest.mark.parametrize("cmd", [[], ["validate"], ["describe"], ["schema"], ["generate"]])
+@pytest.mark.parametrize(
+    "cmd",
+    [
+        [],
+        ["validate"],
+        ["describe"],
+        ["schema"],
+        ["generate"],
+        ["solve"],
+        ["solve", "placement"],
+        ["evaluate"],
+        ["evaluate", "placement"],
+    ],
+)
 def test_help_everywhere_with_examples(cmd):
     res = invoke(*cmd, "--help")
     assert res.exit_code == 0 and "Examples:" in res.output and "servopt" in res.output

@@ -388,3 +388,18 @@ def test_all_orlib_instances_reach_their_published_optimum(orlib, optima):
         r = solved(load_network(orlib / f"{name}.txt", "orlib-cap"))
         assert r.status is Status.OPTIMAL, name
         assert r.objective["cost"] == pytest.approx(optimum, rel=1e-6), name
+
+
+def test_value_objective_minimises_downtime_first():
+    net = _no_safety_stock(generate_network(sites=50, depots=6, technicians=0, seed=4))
+    by_cost = solved(net, PlacementOptions(), EXACT)
+    by_value = solved(net, PlacementOptions(), EXACT, objective="value")
+    assert by_value.status is Status.OPTIMAL
+    assert by_value.objective["value"] <= by_cost.objective["value"] + 1e-6
+    assert any("least customer downtime" in d for d in by_value.diagnostics)
+    # Among plans with that downtime, cost is minimised: the weighted optimum with a huge
+    # weight cannot be cheaper at the same downtime.
+    heavy = solved(net, PlacementOptions(), EXACT, objective="weighted", value_weight=1e6)
+    assert heavy.objective["value"] >= by_value.objective["value"] - 1e-6 * abs(
+        by_value.objective["value"]
+    )
