@@ -12,13 +12,14 @@ Writes bench/out/load_large.csv.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from _common import OUT, write_csv
 
 CHILD = r"""
 import json, resource, sys, time
@@ -44,7 +45,7 @@ def main() -> int:
     ap.add_argument("--technicians", type=int, default=1_000)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "load_large.csv")
+    ap.add_argument("--out", type=Path, default=OUT / "load_large.csv")
     args = ap.parse_args()
 
     from servopt.models.generate import generate_network
@@ -88,11 +89,7 @@ def main() -> int:
                 f"peak RSS {row['peak_rss_mb']:.0f} MB  "
                 f"= {row['ratio_to_json_parse']}x a plain json.loads of the same network"
             )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_csv(args.out, rows)
     worst = max(r["median_s"] for r in rows)
     mem = max(r["peak_rss_mb"] for r in rows)
     print(

@@ -11,9 +11,10 @@ bench/out/placement_case_a.csv.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
+
+from _common import OUT, write_csv
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,7 +23,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--weights", type=float, nargs="*", default=[0.003, 0.01, 0.03])
-    ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "placement_case_a.csv")
+    ap.add_argument("--out", type=Path, default=OUT / "placement_case_a.csv")
     args = ap.parse_args()
 
     from servopt.models import Plan, load_network, load_plan
@@ -94,11 +95,7 @@ def main() -> int:
         if r["cost_m"] < prop["cost_m"] and r["downtime_m"] < prop["downtime_m"]
     ]
     print(f"summary: plans beating the proposal on both cost and downtime: {both or 'none'}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_csv(args.out, rows)
     return 0
 
 

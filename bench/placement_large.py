@@ -10,11 +10,12 @@ runtime, the proven gap and the status. Writes bench/out/placement_large.csv.
 from __future__ import annotations
 
 import argparse
-import csv
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from _common import OUT, write_csv
 
 
 def main() -> int:
@@ -25,9 +26,7 @@ def main() -> int:
     ap.add_argument("--sites", type=int, default=1000)
     ap.add_argument("--depots", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument(
-        "--out", type=Path, default=Path(__file__).parent / "out" / "placement_large.csv"
-    )
+    ap.add_argument("--out", type=Path, default=OUT / "placement_large.csv")
     args = ap.parse_args()
 
     from servopt.models.generate import generate_network
@@ -85,11 +84,7 @@ def main() -> int:
             f"{rows[-1]['median_gap'] if not gaps else f'{statistics.median(gaps):.4%}'}, "
             f"statuses {rows[-1]['statuses']}"
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_csv(args.out, rows)
     print(f"wrote {args.out}")
     return 0
 

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SERVOPT_SHARED", REPO.parent / "shared"))
+from _common import OUT, SHARED, write_csv
 
 
 def main() -> int:
@@ -28,7 +26,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--solver", default="highs")
     ap.add_argument("--time-limit", type=float, default=60.0)
-    ap.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "placement_orlib.csv")
+    ap.add_argument("--out", type=Path, default=OUT / "placement_orlib.csv")
     args = ap.parse_args()
 
     from servopt.models import load_network
@@ -77,11 +75,7 @@ def main() -> int:
             f"total {r['total_s']:.3f}s",
             flush=True,
         )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_csv(args.out, rows)
     ok = sum(r["status"] == "optimal" and r["relative_gap"] <= 1e-6 for r in rows)
     solve = [r["solve_s"] for r in rows]
     total = [r["total_s"] for r in rows]
