@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -506,6 +507,119 @@ def _report(result: Any, json_out: str | None, details: str) -> None:
         sys.exit(
             EXIT_NO_PLAN if result.status.value in ("infeasible", "no_solution") else EXIT_FAILURE
         )
+
+
+@main.command()
+@click.option(
+    "--model",
+    type=click.Choice(["erlang-c", "erlang-a"]),
+    default="erlang-c",
+    show_default=True,
+    help="Erlang C (no abandonment) or Erlang A (with patience).",
+)
+@click.option("--arrivals-per-hour", type=float, required=True, help="Arrival rate.")
+@click.option("--aht-s", type=float, required=True, help="Mean handling time, seconds.")
+@click.option(
+    "--agents",
+    type=int,
+    default=None,
+    help="Figures for this many agents (otherwise: size to the targets).",
+)
+@click.option(
+    "--target-sl",
+    type=float,
+    default=0.8,
+    show_default=True,
+    help="Service level to reach when sizing.",
+)
+@click.option(
+    "--target-s",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="Answer-time threshold of the service level, seconds.",
+)
+@click.option("--max-occupancy", type=float, default=0.85, show_default=True)
+@click.option("--patience-s", type=float, default=None, help="Mean patience (Erlang A).")
+@click.option(
+    "--shrinkage",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Share of paid time not available (breaks, training, absence).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@reports_errors
+def queue(
+    model: str,
+    arrivals_per_hour: float,
+    aht_s: float,
+    agents: int | None,
+    target_sl: float,
+    target_s: float,
+    max_occupancy: float,
+    patience_s: float | None,
+    shrinkage: float,
+    as_json: bool,
+) -> None:
+    """Queueing figures of one interval, or the agents it needs.
+
+    Prints agents, wait_probability, service_level (answered within --target-s), asa_s,
+    occupancy and, for Erlang A, abandon_probability; when sizing, also scheduled (agents
+    after shrinkage).
+
+    \b
+    Examples:
+      servopt queue --arrivals-per-hour 200 --aht-s 180 --agents 12
+      servopt queue --arrivals-per-hour 200 --aht-s 180 --target-sl 0.8 --target-s 20 --json
+      servopt queue --model erlang-a --arrivals-per-hour 400 --aht-s 240 --patience-s 90
+    """
+    from servopt.optimizer.queueing import erlang_a, erlang_c, size_agents
+
+    if model == "erlang-a" and patience_s is None:
+        raise BadInputError("--patience-s: Erlang A needs the mean patience in seconds")
+    scheduled = None
+    if agents is not None:
+        fig = (
+            erlang_c(agents, arrivals_per_hour, aht_s, target_s)
+            if model == "erlang-c"
+            else erlang_a(agents, arrivals_per_hour, aht_s, patience_s, target_s)
+        )
+        data = fig.to_dict()
+    else:
+        sized = size_agents(
+            [arrivals_per_hour],
+            aht_s,
+            target_sl=target_sl,
+            target_s=target_s,
+            max_occupancy=max_occupancy,
+            shrinkage=shrinkage,
+            model=model,
+            patience_s=patience_s,
+        )
+        data = {k: (v[0] if isinstance(v, list) else v) for k, v in sized.figures.to_dict().items()}
+        scheduled = int(sized.scheduled[0])
+    keys = ["agents", "wait_probability", "service_level", "asa_s", "occupancy"]
+    if model == "erlang-a":
+        keys.append("abandon_probability")
+    out = {k: data[k] for k in keys}
+    out["offered_load"] = data["offered_load"]
+    out["stable"] = data["stable"]
+    if scheduled is not None:
+        out["scheduled"] = scheduled
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    k: (None if isinstance(v, float) and math.isinf(v) else v)
+                    for k, v in out.items()
+                },
+                indent=1,
+            )
+        )
+        return
+    for k, v in out.items():
+        click.echo(f"{k:<20} {v:.6g}" if isinstance(v, float) else f"{k:<20} {v}")
 
 
 @main.group()

@@ -181,3 +181,74 @@ def test_evaluate_the_case_a_proposal():
     assert res.exit_code == 0, res.output
     assert "open depots (1): central" in res.output
     assert "remote-industrial" in res.output and "air-freighted units" in res.output
+
+
+def test_queue_prints_the_figures_and_sizes():
+    res = invoke(
+        "queue", "--arrivals-per-hour", "200", "--aht-s", "180", "--agents", "12", "--json"
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["agents"] == 12
+    assert data["wait_probability"] == pytest.approx(0.44939, abs=1e-5)
+    assert {"service_level", "asa_s", "occupancy"} <= set(data)
+    sized = json.loads(
+        invoke(
+            "queue",
+            "--arrivals-per-hour",
+            "200",
+            "--aht-s",
+            "180",
+            "--target-sl",
+            "0.8",
+            "--target-s",
+            "20",
+            "--max-occupancy",
+            "0.85",
+            "--shrinkage",
+            "0.3",
+            "--json",
+        ).output
+    )
+    assert sized["service_level"] >= 0.8 and sized["scheduled"] >= sized["agents"]
+    a = json.loads(
+        invoke(
+            "queue",
+            "--model",
+            "erlang-a",
+            "--arrivals-per-hour",
+            "400",
+            "--aht-s",
+            "240",
+            "--patience-s",
+            "90",
+            "--json",
+        ).output
+    )
+    assert 0 < a["abandon_probability"] < 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--arrivals-per-hour", "0", "--aht-s", "180"],
+            "arrivals_per_hour: must be finite and > 0",
+        ),
+        (
+            ["--arrivals-per-hour", "100", "--aht-s", "180", "--target-sl", "1.0"],
+            "cannot be met with finitely many agents",
+        ),
+        (
+            ["--arrivals-per-hour", "100", "--aht-s", "180", "--max-occupancy", "1.5"],
+            "max_occupancy: must be in (0, 1], got 1.5",
+        ),
+        (
+            ["--model", "erlang-a", "--arrivals-per-hour", "100", "--aht-s", "180"],
+            "Erlang A needs the mean patience",
+        ),
+    ],
+)
+def test_queue_bad_input_exit_2(args, message):
+    res = invoke("queue", *args)
+    assert res.exit_code == 2 and message in res.output and "Traceback" not in res.output
