@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pulp
 
-from servopt.optimizer.backends.pulp_backend import MilpSolution, solve_milp
+from servopt.optimizer.backends.pulp_backend import MilpSolution, linear_expr, solve_milp
 from servopt.optimizer.params import SolveParams
 from servopt.optimizer.placement_terms import PlacementTerms
 
@@ -26,17 +26,6 @@ class PlacementMilpOutcome:
     model_value: float | None
     size: dict[str, int]
     overhead_s: float = 0.0  # building the model and reading the answer back, outside the solver
-
-
-def _expr(pairs: list[tuple[Any, float]], constant: float = 0.0) -> pulp.LpAffineExpression:
-    """A linear expression from (variable, coefficient) pairs; repeated variables add up
-    (``LpAffineExpression(list)`` would keep only the last coefficient of each)."""
-    coef: dict[Any, float] = {}
-    for var, c in pairs:
-        coef[var] = coef.get(var, 0.0) + c
-    e = pulp.LpAffineExpression(list(coef.items()))
-    e.constant = constant
-    return e
 
 
 def solve_placement_milp(
@@ -110,48 +99,48 @@ def solve_placement_milp(
             icpt = np.sqrt(lo_b) - slope * lo_b
             u = prob.add_variable(f"u_{i}_{p}_{k}", 0, 1, cat="Integer")
             v = prob.add_variable(f"v_{i}_{p}_{k}", 0, None)
-            prob += _expr([(v, 1.0), (u, -lo_b)]) >= 0
-            prob += _expr([(v, 1.0), (u, -hi_b)]) <= 0
+            prob += linear_expr([(v, 1.0), (u, -lo_b)]) >= 0
+            prob += linear_expr([(v, 1.0), (u, -hi_b)]) <= 0
             us.append(u)
             vs.append(v)
             segments.setdefault((i, p), []).append((lo_b, hi_b, u, v))
             cost_terms += [(u, coef * float(icpt)), (v, coef * float(slope))]
             n_bin += 1
-        prob += _expr([(u, 1.0) for u in us] + [(y[i], -1.0)]) <= 0
-        prob += _expr([(v, 1.0) for v in vs] + [(xv, -c) for xv, c in variance]) == 0
+        prob += linear_expr([(u, 1.0) for u in us] + [(y[i], -1.0)]) <= 0
+        prob += linear_expr([(v, 1.0) for v in vs] + [(xv, -c) for xv, c in variance]) == 0
 
     obj_terms = [(v, cost_weight * c) for v, c in cost_terms] if cost_weight else []
     obj_terms += [(v, value_weight * c) for v, c in value_terms] if value_weight else []
-    prob += _expr(obj_terms)
+    prob += linear_expr(obj_terms)
 
     for j in active:
-        prob += _expr([(x[i, j], 1.0) for i in arcs_of[j]]) == 1, f"assign_{j}"
+        prob += linear_expr([(x[i, j], 1.0) for i in arcs_of[j]]) == 1, f"assign_{j}"
         if np.isfinite(terms.site_max_wait[j]):
             prob += (
-                _expr([(x[i, j], float(terms.wait_ij[i, j])) for i in arcs_of[j]])
+                linear_expr([(x[i, j], float(terms.wait_ij[i, j])) for i in arcs_of[j]])
                 <= float(terms.site_max_wait[j]),
                 f"wait_{j}",
             )
     for i in usable:
         xs = [(x[i, j], float(terms.total_demand[j])) for j in active if (i, j) in x]
         if np.isfinite(terms.capacity[i]):
-            prob += _expr([*xs, (y[i], -float(terms.capacity[i]))]) <= 0, f"cap_{i}"
+            prob += linear_expr([*xs, (y[i], -float(terms.capacity[i]))]) <= 0, f"cap_{i}"
         for j in active:
             if (i, j) in x:
-                prob += _expr([(x[i, j], 1.0), (y[i], -1.0)]) <= 0
+                prob += linear_expr([(x[i, j], 1.0), (y[i], -1.0)]) <= 0
         origin = terms.lane_origin[i]
         if origin is not None and origin in di and di[origin] != i:
-            prob += _expr([(y[i], 1.0), (y[di[origin]], -1.0)]) <= 0, f"origin_{i}"
+            prob += linear_expr([(y[i], 1.0), (y[di[origin]], -1.0)]) <= 0, f"origin_{i}"
     if terms.min_share_within is not None:
         need = terms.min_share_within * float(terms.total_demand.sum())
         prob += (
-            _expr([(v, float(terms.within_ij[i, j])) for (i, j), v in x.items()]) >= need,
+            linear_expr([(v, float(terms.within_ij[i, j])) for (i, j), v in x.items()]) >= need,
             "share_within",
         )
     if terms.budget is not None:
-        prob += _expr(cost_terms) <= terms.budget, "budget"
+        prob += linear_expr(cost_terms) <= terms.budget, "budget"
     if value_cap is not None:
-        prob += _expr(value_terms) <= value_cap, "value_cap"
+        prob += linear_expr(value_terms) <= value_cap, "value_cap"
 
     size = {
         "variables": len(prob.variables()),
@@ -171,8 +160,8 @@ def solve_placement_milp(
     if terms.single_sourcing:
         xv = np.round(xv)
     xv[:, active] /= np.where(xv[:, active].sum(axis=0) > 0, xv[:, active].sum(axis=0), 1.0)
-    model_cost = float(pulp.value(_expr(cost_terms)) or 0.0)
-    model_value = float(pulp.value(_expr(value_terms)) or 0.0)
+    model_cost = float(pulp.value(linear_expr(cost_terms)) or 0.0)
+    model_value = float(pulp.value(linear_expr(value_terms)) or 0.0)
     overhead = time.perf_counter() - started - out.runtime_s
     return PlacementMilpOutcome(out, yv, xv, model_cost, model_value, size, overhead)
 

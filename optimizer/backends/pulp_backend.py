@@ -24,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pulp
 
@@ -101,6 +102,17 @@ def solve_milp(
     return MilpSolution(
         out.status, out.objective, out.bound, out.gap, elapsed, out.solver, out.message
     )
+
+
+def linear_expr(pairs: list[tuple[Any, float]], constant: float = 0.0) -> pulp.LpAffineExpression:
+    """A linear expression from (variable, coefficient) pairs; repeated variables add up
+    (``LpAffineExpression(list)`` would keep only the last coefficient of each)."""
+    coef: dict[Any, float] = {}
+    for var, c in pairs:
+        coef[var] = coef.get(var, 0.0) + c
+    e = pulp.LpAffineExpression(list(coef.items()))
+    e.constant = constant
+    return e
 
 
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
