@@ -622,6 +622,71 @@ def queue(
         click.echo(f"{k:<20} {v:.6g}" if isinstance(v, float) else f"{k:<20} {v}")
 
 
+@main.command()
+@click.argument("file", type=click.Path())
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(),
+    default=None,
+    help="A plan whose redesigned journeys and head counts apply.",
+)
+@click.option(
+    "--journey",
+    "journey_id",
+    default=None,
+    help="Journey id (default: every journey of the network).",
+)
+@click.option(
+    "--arrivals-per-hour",
+    type=float,
+    default=None,
+    help="Arrival rate (default: the segment's demand_per_day / --hours-per-day).",
+)
+@click.option("--hours-per-day", type=float, default=8.0, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@reports_errors
+def journey(
+    file: str,
+    plan_file: str | None,
+    journey_id: str | None,
+    arrivals_per_hour: float | None,
+    hours_per_day: float,
+    as_json: bool,
+) -> None:
+    """End-to-end time, failure rate, hand-offs and moments of truth of journeys.
+
+    The JSON holds, per journey, ``end_to_end_min`` (expected minutes, queueing waits
+    included; null when a resource is overloaded, named in ``unstable``) and ``failure_rate``.
+
+    \b
+    Examples:
+      servopt journey instances/case-b-account-opening.yaml
+      servopt journey instances/case-b-account-opening.yaml \\
+          --plan instances/case-b-account-opening.redesign.plan.yaml --json
+    """
+    from servopt.models.io import load_plan
+    from servopt.optimizer.journey import analyse_journey, format_journey
+
+    net = load_network(file)
+    plan = load_plan(plan_file, net) if plan_file else None
+    ids = [journey_id] if journey_id else [j.id for j in net.journeys]
+    if not ids:
+        raise BadInputError("the network has no journeys", file)
+    figures = [
+        analyse_journey(
+            net, j, plan, arrivals_per_hour=arrivals_per_hour, hours_per_day=hours_per_day
+        )
+        for j in ids
+    ]
+    if as_json:
+        data = [f.to_dict() for f in figures]
+        click.echo(json.dumps(data[0] if journey_id else data, indent=1))
+        return
+    for f in figures:
+        click.echo(format_journey(f))
+
+
 @main.group()
 def evaluate() -> None:
     """Price a plan, hand-written or optimised, on the full model.

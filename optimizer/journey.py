@@ -1,0 +1,330 @@
+r"""Journeys: expected end-to-end time, failure rate, hand-offs and moments of truth.
+
+A journey is an absorbing Markov chain over its steps. With P the matrix of transition
+probabilities among steps (already multiplied by 1 - f_i, f_i the step's failure probability)
+and N = (I - P)^{-1} its fundamental matrix (Kemeny & Snell 1960), the expected visits to each
+step are v = e_start N, and
+
+* failure rate = sum_i v_i f_i;
+* expected service time = sum_i v_i s_i;
+* expected hand-offs = sum_ij v_i P_ij [department_i != department_j];
+* expected end-to-end time = sum_i v_i (s_i + W_i), where W_i is the queueing wait at the step's
+  resource: Erlang C (M/M/c) for a staff pool (c = its head count, after a plan's changes) or a
+  staffed channel, with the arrivals of every step of this journey that uses the resource
+  (lambda v_i) and their service times; a self-service channel with ``capacity_per_hour`` has no
+  queue while its load stays below capacity. A resource whose load reaches its capacity makes
+  the wait infinite and is named in ``unstable``.
+
+Moments of truth rank what moves the end-to-end time most: each step made 10% faster (queueing
+included), and each rework loop removed (its probability moved to the step's other exits).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from servopt.models.entities import Journey
+from servopt.models.errors import BadInputError, Problem
+from servopt.models.network import ServiceNetwork
+from servopt.models.plan import Plan
+from servopt.optimizer.queueing import erlang_c
+
+
+@dataclass(frozen=True)
+class JourneyFigures:
+    journey: str
+    arrivals_per_hour: float | None
+    end_to_end_min: float
+    service_min: float
+    wait_min: float
+    failure_rate: float
+    handoffs: float
+    departments: int
+    value_adding_share: float
+    steps: dict[str, dict[str, float]]
+    resources: dict[str, dict[str, float]]
+    unstable: tuple[str, ...] = ()
+    moments_of_truth: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(v: Any) -> Any:
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            if isinstance(v, dict):
+                return {k: clean(x) for k, x in v.items()}
+            if isinstance(v, list | tuple):
+                return [clean(x) for x in v]
+            return v
+
+        return {k: clean(getattr(self, k)) for k in self.__dataclass_fields__}
+
+
+def _chain(
+    journey: Journey, probs: dict[tuple[str, str], float] | None = None
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    ids = [s.id for s in journey.steps]
+    idx = {s: k for k, s in enumerate(ids)}
+    fail = np.array([s.failure_prob for s in journey.steps])
+    p = np.zeros((len(ids), len(ids)))
+    for t in journey.transitions:
+        prob = probs.get((t.source, t.target), t.probability) if probs else t.probability
+        p[idx[t.source], idx[t.target]] += prob
+    p *= (1.0 - fail)[:, None]
+    return ids, p, fail
+
+
+def _visits(journey: Journey, p: np.ndarray) -> np.ndarray:
+    n = len(p)
+    ids = [s.id for s in journey.steps]
+    g = nx.DiGraph()
+    g.add_nodes_from(range(n))
+    g.add_edges_from((i, j) for i in range(n) for j in range(n) if p[i, j] > 0)
+    for comp in nx.strongly_connected_components(g):
+        leaves = any(j not in comp for i in comp for j in g.successors(i))
+        exits = sum(1.0 - p[i].sum() for i in comp)
+        if (len(comp) > 1 or any(p[i, i] > 0 for i in comp)) and not leaves and exits <= 1e-12:
+            names = ", ".join(repr(ids[i]) for i in sorted(comp))
+            raise BadInputError(
+                [
+                    Problem(
+                        f"journeys[{journey.id}]",
+                        f"steps {names} form a loop left with probability 0: the journey "
+                        "never ends (give one of them an exit or a failure probability)",
+                    )
+                ]
+            )
+    try:
+        fundamental = np.linalg.inv(np.eye(n) - p)
+    except np.linalg.LinAlgError:
+        fundamental = None
+    if fundamental is None or not np.all(np.isfinite(fundamental)) or np.any(fundamental < -1e-9):
+        raise BadInputError(
+            [
+                Problem(
+                    f"journeys[{journey.id}]",
+                    "a loop of steps is left with probability 1: the journey never ends "
+                    "(give a loop step an exit or a failure probability)",
+                )
+            ]
+        )
+    start = [s.id for s in journey.steps].index(journey.start)
+    return np.maximum(fundamental[start], 0.0)
+
+
+def analyse_journey(
+    network: ServiceNetwork,
+    journey: Journey | str,
+    plan: Plan | None = None,
+    *,
+    arrivals_per_hour: float | None = None,
+    hours_per_day: float = 8.0,
+    moments_of_truth: bool = True,
+) -> JourneyFigures:
+    """Expected end-to-end figures of a journey (see the module docstring).
+
+    ``journey`` is a journey or its id; a ``plan``'s redesigned journey of the same id replaces
+    the network's, and its pool changes set the head counts. Arrivals default to the journey's
+    segment's ``demand_per_day`` spread over ``hours_per_day``; without arrivals, waits are 0
+    and only structure and service times are reported.
+    """
+    plan = plan or Plan()
+    redesigned = {j.id: j for j in plan.journeys}
+    if isinstance(journey, str):
+        found = redesigned.get(journey) or network.index["journeys"].get(journey)
+        if found is None:
+            raise BadInputError(
+                f"journey {journey!r} is neither in network {network.name!r} nor in the plan"
+            )
+        journey = found
+    else:
+        journey = redesigned.get(journey.id, journey)
+    if arrivals_per_hour is None and journey.segment is not None:
+        per_day = network.segment(journey.segment).demand_per_day
+        if per_day > 0:
+            arrivals_per_hour = per_day / hours_per_day
+    if arrivals_per_hour is not None and not (
+        arrivals_per_hour > 0 and math.isfinite(arrivals_per_hour)
+    ):
+        raise BadInputError(f"arrivals_per_hour must be > 0, got {arrivals_per_hour!r}")
+    heads = {p.id: p.headcount for p in network.pools}
+    heads.update({c.pool: c.headcount for c in plan.pool_changes if c.headcount is not None})
+    base = _figures(network, journey, plan, heads, arrivals_per_hour, None, None)
+    if not moments_of_truth or not math.isfinite(base.end_to_end_min):
+        return base  # with an overloaded resource the first fix is its capacity
+    moments: list[dict[str, Any]] = []
+    for step in journey.steps:
+        faster = _figures(network, journey, plan, heads, arrivals_per_hour, None, {step.id: 0.9})
+        moments.append(
+            {
+                "change": f"step {step.id!r} 10% faster",
+                "minutes_saved": base.end_to_end_min - faster.end_to_end_min,
+            }
+        )
+    graph = journey.graph()
+    for t in journey.transitions:
+        # A rework loop: the transition lies on a cycle, and its step has another way on.
+        if nx.has_path(graph, t.target, t.source):
+            probs = _without(journey, t.source, t.target)
+            if probs is None:
+                continue
+            fixed = _figures(network, journey, plan, heads, arrivals_per_hour, probs, None)
+            moments.append(
+                {
+                    "change": f"no rework {t.source!r} -> {t.target!r} (p {t.probability:g})",
+                    "minutes_saved": base.end_to_end_min - fixed.end_to_end_min,
+                    "failure_rate_after": fixed.failure_rate,
+                }
+            )
+    moments.sort(key=lambda m: -float(m["minutes_saved"]))
+    return JourneyFigures(**{**base.__dict__, "moments_of_truth": tuple(moments)})
+
+
+def _without(journey: Journey, source: str, target: str) -> dict[tuple[str, str], float] | None:
+    """Probabilities with the loop source -> target removed, its share moved to the source's
+    other exits in proportion (None when the loop is the only exit)."""
+    outs = [t for t in journey.transitions if t.source == source]
+    loop = next(t for t in outs if t.target == target)
+    others = [t for t in outs if t.target != target]
+    rest = sum(t.probability for t in others)
+    if rest <= 0:
+        return None
+    scale = (rest + loop.probability) / rest
+    probs = {(t.source, t.target): t.probability * scale for t in others}
+    probs[(source, target)] = 0.0
+    return probs
+
+
+def _figures(
+    network: ServiceNetwork,
+    journey: Journey,
+    plan: Plan,
+    heads: dict[str, int],
+    lam: float | None,
+    probs: dict[tuple[str, str], float] | None,
+    speed: dict[str, float] | None,
+) -> JourneyFigures:
+    ids, p, fail = _chain(journey, probs)
+    v = _visits(journey, p)
+    service = np.array([s.service_min * (speed or {}).get(s.id, 1.0) for s in journey.steps])
+    dept = [s.department for s in journey.steps]
+    handoffs = float(
+        sum(v[i] * p[i, j] for i in range(len(ids)) for j in range(len(ids)) if dept[i] != dept[j])
+    )
+    wait = np.zeros(len(ids))
+    resources: dict[str, dict[str, float]] = {}
+    unstable: list[str] = []
+    staffed: dict[str, int] = {}
+    for pool in network.pools:
+        for ch in pool.channels:
+            staffed[ch] = staffed.get(ch, 0) + heads.get(pool.id, pool.headcount)
+    if lam is not None:
+        by_res: dict[str, list[int]] = {}
+        for k, s in enumerate(journey.steps):
+            if s.resource is not None and service[k] > 0:
+                by_res.setdefault(s.resource, []).append(k)
+        for res, ks in by_res.items():
+            rate = lam * float(v[ks].sum())  # per hour
+            work = lam * float(v[ks] @ service[ks]) / 60.0  # Erlangs
+            if rate <= 0:
+                continue
+            mean_s = work * 60.0 / rate  # minutes
+            channel = network.index["channels"].get(res)
+            if res in heads:
+                c = heads[res]
+            elif channel is not None and res in staffed:
+                c = staffed[res]
+            elif channel is not None and channel.capacity_per_hour is not None:
+                load = rate / channel.capacity_per_hour
+                resources[res] = {"arrivals_per_hour": rate, "utilisation": load}
+                if load >= 1:
+                    unstable.append(
+                        f"channel {res!r}: {rate:,.1f} arrivals per hour against a "
+                        f"capacity of {channel.capacity_per_hour:,.1f}"
+                    )
+                    wait[ks] = math.inf
+                continue
+            else:
+                resources[res] = {"arrivals_per_hour": rate, "offered_load": work}
+                continue  # no capacity given: no queue modelled
+            if c < 1 or work >= c:
+                unstable.append(f"{res!r}: offered load {work:.2f} Erlangs on {c} staff")
+                wait[ks] = math.inf
+                resources[res] = {
+                    "arrivals_per_hour": rate,
+                    "offered_load": work,
+                    "staff": float(c),
+                    "utilisation": math.inf,
+                }
+                continue
+            fig = erlang_c(c, rate, mean_s * 60.0, 0.0)
+            wait[ks] = fig.asa_s / 60.0
+            resources[res] = {
+                "arrivals_per_hour": rate,
+                "offered_load": work,
+                "staff": float(c),
+                "utilisation": work / c,
+                "wait_min": fig.asa_s / 60.0,
+            }
+    service_total = float(v @ service)
+    wait_total = float(v @ wait) if np.all(np.isfinite(wait)) else math.inf
+    e2e = service_total + wait_total
+    va = float(sum(v[k] * service[k] for k, s in enumerate(journey.steps) if s.value_adding))
+    steps = {
+        s: {
+            "visits": float(v[k]),
+            "service_min": float(service[k]),
+            "wait_min": float(wait[k]),
+            "failure_prob": float(fail[k]),
+        }
+        for k, s in enumerate(ids)
+    }
+    return JourneyFigures(
+        journey=journey.id,
+        arrivals_per_hour=lam,
+        end_to_end_min=e2e,
+        service_min=service_total,
+        wait_min=wait_total,
+        failure_rate=float(v @ fail),
+        handoffs=handoffs,
+        departments=len({d for d in dept if d}),
+        value_adding_share=va / e2e if e2e and math.isfinite(e2e) else 0.0,
+        steps=steps,
+        resources=resources,
+        unstable=tuple(unstable),
+    )
+
+
+def format_journey(f: JourneyFigures) -> str:
+    lines = [
+        f"journey {f.journey}"
+        + (
+            f" at {f.arrivals_per_hour:,.1f} arrivals per hour"
+            if f.arrivals_per_hour
+            else " (no arrival rate: no waits)"
+        )
+    ]
+    e2e = f"{f.end_to_end_min:.1f}" if math.isfinite(f.end_to_end_min) else "unbounded"
+    lines.append(
+        f"  end to end {e2e} min (service {f.service_min:.1f}, waiting "
+        f"{f.wait_min:.1f}); failure rate {f.failure_rate:.1%}; "
+        f"{f.handoffs:.2f} hand-offs across {f.departments} departments; "
+        f"value-adding {f.value_adding_share:.0%}"
+    )
+    for msg in f.unstable:
+        lines.append(f"  UNSTABLE {msg}: the queue grows without bound")
+    lines.append("  step                      visits  service  wait/visit  failure")
+    for s, d in f.steps.items():
+        lines.append(
+            f"  {s:<24} {d['visits']:7.2f} {d['service_min']:8.1f} "
+            f"{d['wait_min']:11.2f} {d['failure_prob']:8.1%}"
+        )
+    if f.moments_of_truth:
+        lines.append("  moments of truth (minutes saved end to end)")
+        for m in f.moments_of_truth[:5]:
+            lines.append(f"    {m['minutes_saved']:7.2f}  {m['change']}")
+    return "\n".join(lines)
