@@ -687,6 +687,72 @@ def journey(
         click.echo(format_journey(f))
 
 
+@main.command()
+@click.option("--agents", type=int, required=True)
+@click.option("--arrivals-per-hour", type=float, required=True)
+@click.option("--aht-s", type=float, required=True, help="Mean handling time, seconds.")
+@click.option(
+    "--patience-s", type=float, default=None, help="Mean patience: callers abandon (Erlang A)."
+)
+@click.option("--target-s", type=float, default=20.0, show_default=True)
+@click.option(
+    "--hours",
+    type=float,
+    default=8.0,
+    show_default=True,
+    help="Measured hours per replication (after a 1-hour warm-up).",
+)
+@click.option("--replications", type=int, default=10, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors
+def simulate(
+    agents: int,
+    arrivals_per_hour: float,
+    aht_s: float,
+    patience_s: float | None,
+    target_s: float,
+    hours: float,
+    replications: int,
+    seed: int,
+    as_json: bool,
+) -> None:
+    """Simulate a staffed interval (SimPy) and compare with Erlang C or A.
+
+    \b
+    Examples:
+      servopt simulate --agents 12 --arrivals-per-hour 200 --aht-s 180 --hours 50
+      servopt simulate --agents 10 --arrivals-per-hour 180 --aht-s 200 --patience-s 120 --json
+    """
+    from servopt.optimizer.queueing import erlang_a, erlang_c
+    from servopt.optimizer.simulate import simulate_interval
+
+    sim = simulate_interval(
+        agents,
+        arrivals_per_hour,
+        aht_s,
+        patience_s=patience_s,
+        target_s=target_s,
+        hours=hours,
+        replications=replications,
+        seed=seed,
+    )
+    exact = (
+        erlang_c(agents, arrivals_per_hour, aht_s, target_s)
+        if patience_s is None
+        else erlang_a(agents, arrivals_per_hour, aht_s, patience_s, target_s)
+    )
+    if as_json:
+        data = {"simulated": sim.to_dict(), "analytic": exact.to_dict()}
+        click.echo(json.dumps(data, indent=1, default=lambda v: None))
+        return
+    click.echo(f"{sim.callers:,} callers over {replications} replications of {hours:g} h")
+    click.echo(f"{'':<20}{'simulated':>12}{'+/- 95%':>10}{'analytic':>12}")
+    for key in ("wait_probability", "service_level", "asa_s", "occupancy", "abandon_probability"):
+        mean, half = getattr(sim, key)
+        click.echo(f"{key:<20}{mean:>12.4f}{half:>10.4f}{getattr(exact, key):>12.4f}")
+
+
 @main.group()
 def evaluate() -> None:
     """Price a plan, hand-written or optimised, on the full model.
