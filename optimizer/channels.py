@@ -1,0 +1,165 @@
+r"""Channels by segment: which channels carry each segment's demand, and the staff behind them.
+
+.. math::
+
+    \min\; & \sum_{(s,c) \in E} (k_c + \pi (1 - q_{sc})) f_{sc} + \sum_{c \in S} h_c n_c \\
+    \text{s.t.}\; & \sum_{c: (s,c) \in E} f_{sc} = d_s \quad \forall s           && (1)\\
+        & \sum_s f_{sc} \, a_c / 60 \le \rho_{\max} n_c \quad \forall c \in S    && (2)\\
+        & \sum_s f_{sc} \le K_c \quad \forall c \text{ self-service}          && (3)\\
+        & n_c \le N_c \text{ (staff available)},\; n_c \in \mathbb{Z}_{\ge 0},\; f \ge 0
+
+E: the accessibility edges (a segment has no variable for a channel it cannot use, so it can
+never be assigned to one); d_s: the segment's contacts per hour (``demand_per_day`` over
+``hours_per_day``); k_c: cost per contact; q_sc in [0, 1]: the segment's preference for the
+channel, priced at pi per contact not on a preferred channel; S: staffed channels (those a pool
+lists), a_c their handling time in minutes, n_c the staff on duty, h_c their cost per hour, N_c
+the head count of the pools that staff them; K_c: a self-service channel's capacity per hour.
+The expected wait of each segment follows from Erlang C at each staffed channel with the
+resulting load and staff, weighted by the segment's flows; segments whose wait exceeds their
+``max_wait_h`` are reported.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from servopt.models.errors import BadInputError
+from servopt.models.network import ServiceNetwork
+from servopt.models.plan import Plan
+from servopt.optimizer.params import SolveParams
+from servopt.optimizer.queueing import erlang_c
+from servopt.optimizer.result import Status
+
+
+@dataclass(frozen=True)
+class ChannelMix:
+    status: Status
+    runtime_s: float
+    cost_per_hour: float | None = None
+    flows: dict[str, dict[str, float]] = field(default_factory=dict)  # segment -> channel -> /h
+    staff: dict[str, int] = field(default_factory=dict)
+    channel_wait_min: dict[str, float] = field(default_factory=dict)
+    segment_wait_min: dict[str, float] = field(default_factory=dict)
+    segments_over_target: tuple[str, ...] = ()
+    diagnostics: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(v: Any) -> Any:
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            if isinstance(v, dict):
+                return {k: clean(x) for k, x in v.items()}
+            return v
+
+        return {
+            k: clean(getattr(self, k))
+            if not isinstance(getattr(self, k), Status)
+            else getattr(self, k).value
+            for k in self.__dataclass_fields__
+        }
+
+
+def plan_channels(
+    network: ServiceNetwork,
+    plan: Plan | None = None,
+    params: SolveParams | None = None,
+    *,
+    hours_per_day: float = 8.0,
+    max_occupancy: float = 0.85,
+    preference_cost: float = 0.0,
+) -> ChannelMix:
+    """Assign each segment's demand to channels it can use and staff the channels (see the
+    module docstring). Head counts after the plan's pool changes cap the staff."""
+    from servopt.optimizer.backends.channel_milp import solve_channel_milp
+
+    start = time.perf_counter()
+    params = params or SolveParams()
+    if not 0 < max_occupancy <= 1:
+        raise BadInputError(f"max_occupancy must be in (0, 1], got {max_occupancy!r}")
+    if not hours_per_day > 0:
+        raise BadInputError(f"hours_per_day must be > 0, got {hours_per_day!r}")
+    plan = plan or Plan()
+    heads = {p.id: p.headcount for p in network.pools}
+    heads.update({c.pool: c.headcount for c in plan.pool_changes if c.headcount is not None})
+    served_by: dict[str, set[str]] = {}
+    for p in network.pools:
+        chans = next(
+            (c.channels for c in plan.pool_changes if c.pool == p.id and c.channels is not None),
+            p.channels,
+        )
+        for ch in chans:
+            served_by.setdefault(ch, set()).add(p.id)
+    channels = network.index["channels"]
+    staffed = {c: sum(heads[p] for p in pools) for c, pools in served_by.items()}
+    hourly = {
+        c: (
+            sum(network.pool(p).cost_per_hour * heads[p] for p in served_by[c]) / max(staffed[c], 1)
+        )
+        for c in staffed
+    }
+    demand = {
+        s.id: s.demand_per_day / hours_per_day for s in network.segments if s.demand_per_day > 0
+    }
+    reasons = []
+    for seg in network.segments:
+        if seg.id not in demand:
+            continue
+        usable = [
+            c
+            for c in seg.channels
+            if c in staffed
+            or channels[c].capacity_per_hour is not None
+            or channels[c].service_min in (None, 0)
+        ]
+        if not usable:
+            reasons.append(
+                f"segment {seg.id!r} can only use {', '.join(seg.channels)}, and none of "
+                "them has staff or self-service capacity"
+            )
+    if reasons:
+        return ChannelMix(
+            Status.INFEASIBLE, time.perf_counter() - start, diagnostics=tuple(reasons)
+        )
+    out = solve_channel_milp(
+        network, demand, staffed, hourly, max_occupancy, preference_cost, params
+    )
+    if not out.status.has_plan:
+        reasons = [out.message] if out.message else []
+        if out.status is Status.INFEASIBLE:
+            reasons.append(
+                "the channels these segments can use lack the staff or capacity for "
+                "their demand at the maximum occupancy"
+            )
+        return ChannelMix(out.status, time.perf_counter() - start, diagnostics=tuple(reasons))
+    flows, staff = out.flows, out.staff
+    wait_ch: dict[str, float] = {}
+    for c, n in staff.items():
+        load_h = sum(flows[s].get(c, 0.0) for s in flows)
+        aht = (channels[c].service_min or 0.0) * 60.0
+        if load_h <= 0 or aht <= 0:
+            wait_ch[c] = 0.0
+        elif n < 1 or load_h * aht / 3600.0 >= n:
+            wait_ch[c] = math.inf
+        else:
+            wait_ch[c] = erlang_c(n, load_h, aht, 0.0).asa_s / 60.0
+    wait_seg: dict[str, float] = {}
+    over: list[str] = []
+    for s, f in flows.items():
+        total = sum(f.values())
+        wait_seg[s] = sum(v * wait_ch.get(c, 0.0) for c, v in f.items()) / total if total else 0.0
+        target = network.segment(s).max_wait_h
+        if target is not None and wait_seg[s] > target * 60.0:
+            over.append(s)
+    return ChannelMix(
+        Status.OPTIMAL if out.status is Status.OPTIMAL else Status.FEASIBLE,
+        time.perf_counter() - start,
+        out.cost,
+        flows,
+        staff,
+        wait_ch,
+        wait_seg,
+        tuple(over),
+    )

@@ -1,0 +1,101 @@
+"""Channels by segment: accessibility is structural, demand is served, waits follow."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from servopt.models import ServiceNetwork, load_network
+from servopt.optimizer.channels import plan_channels
+from servopt.optimizer.queueing import erlang_c
+from servopt.optimizer.result import Status
+from tests.conftest import INSTANCES
+
+KINDS = {
+    "phone": ("phone", 5.0, None),
+    "counter": ("counter", 4.0, None),
+    "app": ("app", None, 400.0),
+    "kiosk": ("kiosk", None, 60.0),
+}
+
+
+@st.composite
+def networks(draw):
+    channels = [
+        {
+            "id": c,
+            "kind": k,
+            "cost_per_contact": draw(st.floats(0.1, 10)),
+            **({"service_min": m} if m else {}),
+            **({"capacity_per_hour": cap} if cap else {}),
+        }
+        for c, (k, m, cap) in KINDS.items()
+    ]
+    segments = []
+    for i in range(draw(st.integers(1, 4))):
+        usable = draw(st.lists(st.sampled_from(sorted(KINDS)), min_size=1, max_size=4, unique=True))
+        segments.append(
+            {"id": f"seg{i}", "channels": usable, "demand_per_day": draw(st.floats(8, 400))}
+        )
+    pools = [
+        {
+            "id": "agents",
+            "headcount": draw(st.integers(0, 30)),
+            "channels": ["phone"],
+            "cost_per_hour": 30.0,
+        },
+        {
+            "id": "clerks",
+            "headcount": draw(st.integers(0, 30)),
+            "channels": ["counter"],
+            "cost_per_hour": 25.0,
+        },
+    ]
+    return ServiceNetwork.model_validate(
+        {"name": "mix", "channels": channels, "segments": segments, "pools": pools}
+    )
+
+
+@settings(max_examples=40)
+@given(net=networks())
+def test_no_segment_is_ever_assigned_to_a_channel_it_cannot_use(net):
+    mix = plan_channels(net)
+    if mix.status is Status.INFEASIBLE:
+        assert mix.diagnostics
+        return
+    assert mix.status is Status.OPTIMAL
+    for seg in net.segments:
+        flows = mix.flows.get(seg.id, {})
+        assert set(flows) <= set(seg.channels)
+        assert sum(flows.values()) == pytest.approx(seg.demand_per_day / 8.0, rel=1e-6)
+    for c, n in mix.staff.items():
+        load = sum(f.get(c, 0.0) for f in mix.flows.values()) * KINDS[c][1] / 60.0
+        assert load <= 0.85 * n + 1e-6
+
+
+def test_a_segment_whose_channels_have_no_staff_is_explained():
+    net = ServiceNetwork.model_validate(
+        {
+            "name": "x",
+            "channels": [{"id": "counter", "kind": "counter", "service_min": 4}],
+            "segments": [{"id": "elderly", "channels": ["counter"], "demand_per_day": 100}],
+            "pools": [{"id": "clerks", "headcount": 0, "channels": ["counter"]}],
+        }
+    )
+    mix = plan_channels(net)
+    assert mix.status is Status.INFEASIBLE
+    assert "the channels these segments can use lack the staff" in mix.diagnostics[-1]
+
+
+def test_case_d_elderly_without_smartphones_never_reach_the_app():
+    net = load_network(INSTANCES / "case-d-outpatient.yaml")
+    mix = plan_channels(net)
+    assert mix.status is Status.OPTIMAL
+    assert "hospital-app" not in mix.flows["over-60-no-smartphone"]
+    assert "kiosk" not in mix.flows["over-60-no-smartphone"]
+    for c, n in mix.staff.items():
+        load = sum(f.get(c, 0.0) for f in mix.flows.values())
+        if load and n:
+            aht = net.index["channels"][c].service_min * 60
+            assert mix.channel_wait_min[c] == pytest.approx(erlang_c(n, load, aht, 0.0).asa_s / 60)
