@@ -328,3 +328,115 @@ def format_journey(f: JourneyFigures) -> str:
         for m in f.moments_of_truth[:5]:
             lines.append(f"    {m['minutes_saved']:7.2f}  {m['change']}")
     return "\n".join(lines)
+
+
+def with_fallback(
+    journey: Journey, step: str, rework_target: str, fallback: Any, resume: str
+) -> Journey:
+    """The journey with a fallback path: when ``step`` would send the case back to
+    ``rework_target`` (its rework loop), it goes to ``fallback`` (a :class:`Step`, e.g. a manual
+    check) and then on to ``resume`` instead. The loop's probability is kept; only where it
+    leads changes."""
+    from servopt.models.entities import Transition
+
+    ids = {s.id for s in journey.steps}
+    problems = []
+    if fallback.id in ids:
+        problems.append(Problem("fallback.id", f"step {fallback.id!r} already exists"))
+    for name, v in (("step", step), ("rework_target", rework_target), ("resume", resume)):
+        if v not in ids:
+            problems.append(Problem(name, f"unknown step {v!r} in journey {journey.id!r}"))
+    loop = [t for t in journey.transitions if t.source == step and t.target == rework_target]
+    if not loop and not problems:
+        problems.append(Problem("rework_target", f"no transition {step!r} -> {rework_target!r}"))
+    if problems:
+        raise BadInputError(problems)
+    transitions = [t for t in journey.transitions if t not in loop]
+    transitions.append(Transition(source=step, target=fallback.id, probability=loop[0].probability))
+    transitions.append(Transition(source=fallback.id, target=resume))
+    return journey.model_copy(
+        update={"steps": (*journey.steps, fallback), "transitions": tuple(transitions)}
+    )
+
+
+@dataclass(frozen=True)
+class CapacityStep:
+    resource: str
+    staff_after: int
+    end_to_end_min: float
+    cost_per_hour: float
+
+
+def allocate_capacity(
+    network: ServiceNetwork,
+    journey: Journey | str,
+    plan: Plan | None = None,
+    *,
+    budget_per_hour: float,
+    target_min: float | None = None,
+    arrivals_per_hour: float | None = None,
+    hours_per_day: float = 8.0,
+    max_steps: int = 200,
+) -> tuple[Plan, tuple[CapacityStep, ...]]:
+    """Add staff one at a time where it cuts the end-to-end time most per unit of cost, until
+    the budget (extra cost per hour) is spent or ``target_min`` is met.
+
+    Waits at an M/M/c queue are convex and decreasing in c, so this greedy marginal allocation
+    is the optimal way to spend a budget in whole staff (Fox 1966 for separable convex costs).
+    Returns the plan with the new head counts, and each step taken.
+    """
+    if not budget_per_hour >= 0:
+        raise BadInputError(f"budget_per_hour must be >= 0, got {budget_per_hour!r}")
+    plan = plan or Plan()
+    kwargs = {
+        "arrivals_per_hour": arrivals_per_hour,
+        "hours_per_day": hours_per_day,
+        "moments_of_truth": False,
+    }
+    current = analyse_journey(network, journey, plan, **kwargs)  # type: ignore[arg-type]
+    resources = [r for r in current.resources if r in network.index["pools"]]
+    free = [r for r in resources if network.pool(r).cost_per_hour <= 0]
+    if free:
+        raise BadInputError([Problem(f"pools[{r}].cost_per_hour", "allocating a budget needs a "
+                                     "cost per hour for every pool the journey uses")
+                             for r in free])
+    spent = 0.0
+    taken: list[CapacityStep] = []
+    for _ in range(max_steps):
+        if target_min is not None and current.end_to_end_min <= target_min:
+            break
+        best = None
+        for r in resources:
+            cost = network.pool(r).cost_per_hour
+            if spent + cost > budget_per_hour + 1e-9:
+                continue
+            trial = _with_extra(plan, network, r)
+            fig = analyse_journey(network, journey, trial, **kwargs)  # type: ignore[arg-type]
+            if math.isfinite(current.end_to_end_min):
+                gain = current.end_to_end_min - fig.end_to_end_min
+            else:  # overloaded: relieve the most loaded resource first
+                res = current.resources[r]
+                gain = res.get("offered_load", 0.0) / max(res.get("staff", 0.0), 0.5)
+            score = gain / cost if cost > 0 else gain
+            if gain > 1e-9 and (best is None or score > best[0]):
+                best = (score, r, trial, fig, cost)
+        if best is None:
+            break
+        _, r, plan, current, cost = best
+        spent += cost
+        heads = {c.pool: c.headcount for c in plan.pool_changes}
+        taken.append(CapacityStep(r, int(heads[r] or 0), current.end_to_end_min, spent))
+    return plan, tuple(taken)
+
+
+def _with_extra(plan: Plan, network: ServiceNetwork, pool: str) -> Plan:
+    from servopt.models.plan import PoolChange
+
+    changes = list(plan.pool_changes)
+    for k, c in enumerate(changes):
+        if c.pool == pool:
+            now = c.headcount if c.headcount is not None else network.pool(pool).headcount
+            changes[k] = c.model_copy(update={"headcount": now + 1})
+            return plan.replace(pool_changes=changes)
+    changes.append(PoolChange(pool=pool, headcount=network.pool(pool).headcount + 1))
+    return plan.replace(pool_changes=changes)

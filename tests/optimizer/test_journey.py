@@ -44,8 +44,8 @@ def loop_network(
             "channels": [{"id": "counter", "kind": "counter"}],
             "segments": [{"id": "s", "channels": ["counter"], "demand_per_day": 80}],
             "pools": [
-                {"id": "desk", "headcount": staff, "department": "desk"},
-                {"id": "back", "headcount": staff, "department": "back"},
+                {"id": "desk", "headcount": staff, "department": "desk", "cost_per_hour": 1.0},
+                {"id": "back", "headcount": staff, "department": "back", "cost_per_hour": 1.0},
             ],
             "journeys": [
                 {
@@ -147,3 +147,65 @@ def test_cli_journey_json():
     assert data["failure_rate"] == pytest.approx(0.178, abs=0.001)
     bad = CliRunner().invoke(main, ["journey", str(CASE_B), "--journey", "nope"])
     assert bad.exit_code == 2 and "journey 'nope' is neither in network" in bad.output
+
+
+def test_case_b_fallback_path_and_capacity_change():
+    from servopt.models import Step
+    from servopt.optimizer.journey import allocate_capacity, with_fallback
+
+    net = load_network(CASE_B)
+    plan = load_plan(CASE_B_PLAN, net)
+    base = analyse_journey(net, "account-opening", plan, moments_of_truth=False)
+    manual = Step(id="manual-check", department="risk", resource="risk-officers", service_min=12.0)
+    fb = with_fallback(
+        plan.journeys[0], "anti-fraud-check", "address-reconcile", manual, "counter-rights"
+    )
+    after = analyse_journey(
+        net, "account-opening", plan.replace(journeys=[fb]), moments_of_truth=False
+    )
+    assert after.end_to_end_min < base.end_to_end_min - 15
+    assert after.failure_rate < base.failure_rate / 1.5
+    _, steps = allocate_capacity(net, "account-opening", plan, budget_per_hour=600)
+    assert steps and steps[-1].cost_per_hour <= 600
+    times = [base.end_to_end_min] + [s.end_to_end_min for s in steps]
+    assert all(b <= a for a, b in zip(times, times[1:], strict=False))
+    assert steps[-1].end_to_end_min > after.end_to_end_min  # the fallback is worth more
+
+
+def test_greedy_capacity_is_optimal_on_a_small_case():
+    import itertools
+
+    from servopt.models import Plan, PoolChange
+    from servopt.optimizer.journey import allocate_capacity
+
+    net = loop_network(0.3, staff=7, service_b=14.0, forward=0.2)
+    lam = 16.0
+    _, steps = allocate_capacity(net, "j", None, budget_per_hour=4.0, arrivals_per_hour=lam)
+    # Every staff member costs 1 per hour: brute force every split of 4 extra staff.
+    best = min(
+        analyse_journey(
+            net,
+            "j",
+            Plan(
+                pool_changes=(
+                    PoolChange(pool="desk", headcount=7 + a),
+                    PoolChange(pool="back", headcount=7 + b),
+                )
+            ),
+            arrivals_per_hour=lam,
+            moments_of_truth=False,
+        ).end_to_end_min
+        for a, b in itertools.product(range(5), repeat=2)
+        if a + b <= 4
+    )
+    assert len(steps) == 4
+    assert steps[-1].end_to_end_min == pytest.approx(best, rel=1e-9)
+
+
+def test_fallback_bad_input():
+    from servopt.models import Step
+    from servopt.optimizer.journey import with_fallback
+
+    j = loop_network(0.3).journeys[0]
+    with pytest.raises(BadInputError, match="no transition 'a' -> 'b'|unknown step"):
+        with_fallback(j, "a", "zz", Step(id="m", service_min=1), "b")
