@@ -397,9 +397,15 @@ def allocate_capacity(
     resources = [r for r in current.resources if r in network.index["pools"]]
     free = [r for r in resources if network.pool(r).cost_per_hour <= 0]
     if free:
-        raise BadInputError([Problem(f"pools[{r}].cost_per_hour", "allocating a budget needs a "
-                                     "cost per hour for every pool the journey uses")
-                             for r in free])
+        raise BadInputError(
+            [
+                Problem(
+                    f"pools[{r}].cost_per_hour",
+                    "allocating a budget needs a cost per hour for every pool the journey uses",
+                )
+                for r in free
+            ]
+        )
     spent = 0.0
     taken: list[CapacityStep] = []
     for _ in range(max_steps):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -168,7 +169,7 @@ def test_case_b_fallback_path_and_capacity_change():
     _, steps = allocate_capacity(net, "account-opening", plan, budget_per_hour=600)
     assert steps and steps[-1].cost_per_hour <= 600
     times = [base.end_to_end_min] + [s.end_to_end_min for s in steps]
-    assert all(b <= a for a, b in zip(times, times[1:], strict=False))
+    assert all(b <= a for a, b in itertools.pairwise(times))
     assert steps[-1].end_to_end_min > after.end_to_end_min  # the fallback is worth more
 
 
@@ -207,5 +208,5 @@ def test_fallback_bad_input():
     from servopt.optimizer.journey import with_fallback
 
     j = loop_network(0.3).journeys[0]
-    with pytest.raises(BadInputError, match="no transition 'a' -> 'b'|unknown step"):
+    with pytest.raises(BadInputError, match=r"unknown step|no transition"):
         with_fallback(j, "a", "zz", Step(id="m", service_min=1), "b")
