@@ -69,6 +69,14 @@ class ShiftTemplate:
         return out
 
 
+def consecutive_days_off(days_on: int = 5, week: int = 7) -> tuple[tuple[int, ...], ...]:
+    """Weekly patterns of ``days_on`` consecutive working days (the rest off), one per start
+    day: for 5 on / 2 off, Mon-Fri, Tue-Sat, ..., Sun-Thu."""
+    if not 1 <= days_on <= week:
+        raise BadInputError(f"days_on must be in [1, {week}], got {days_on!r}")
+    return tuple(tuple(sorted((d + k) % week for k in range(days_on))) for d in range(week))
+
+
 @dataclass(frozen=True)
 class CandidateShifts:
     """Candidate shifts expanded from templates: coverage matrix (K, T) and costs (K,)."""
@@ -79,12 +87,18 @@ class CandidateShifts:
 
 
 def candidate_shifts(
-    templates: Sequence[ShiftTemplate], intervals: int, interval_min: float, wrap: bool = True
+    templates: Sequence[ShiftTemplate],
+    intervals: int,
+    interval_min: float,
+    wrap: bool = True,
+    tours: Sequence[Sequence[int]] | None = None,
 ) -> CandidateShifts:
     """Expand templates into candidate shifts on a horizon of ``intervals`` intervals.
 
     A shift that runs past the end of the horizon wraps to its start when ``wrap`` (a weekly
-    horizon repeats), otherwise it is dropped.
+    horizon repeats), otherwise it is dropped. With ``tours`` (day patterns such as
+    :func:`consecutive_days_off`), each candidate is a weekly tour: the same shift on every day
+    of a pattern, so one person works it all week with those days off.
     """
     problems = [p for k, tpl in enumerate(templates) for p in tpl.problems(f"templates[{k}]")]
     if interval_min <= 0:
@@ -118,7 +132,26 @@ def candidate_shifts(
             start += tpl.step_min
     if not rows:
         raise BadInputError("templates: no candidate shift falls inside the horizon")
-    return CandidateShifts(tuple(labels), np.array(rows), np.array(costs))
+    if tours is None:
+        return CandidateShifts(tuple(labels), np.array(rows), np.array(costs))
+    # Weekly tours: the day shifts of one template and start, over each pattern's days.
+    per_start: dict[str, dict[str, tuple[np.ndarray, float]]] = {}
+    for label, row, cost in zip(labels, rows, costs, strict=True):
+        name, rest = label.split("@d", 1)
+        day_txt, start_txt = rest.split("+", 1)
+        per_start.setdefault(f"{name}+{start_txt}", {})[day_txt] = (row, cost)
+    t_labels, t_rows, t_costs = [], [], []
+    for key, per_day in per_start.items():
+        for pattern in tours:
+            days = [str(d) for d in pattern]
+            if not all(d in per_day for d in days):
+                continue
+            t_labels.append(f"{key}@days{''.join(days)}")
+            t_rows.append(np.minimum(np.sum([per_day[d][0] for d in days], axis=0), 1))
+            t_costs.append(sum(per_day[d][1] for d in days))
+    if not t_rows:
+        raise BadInputError("tours: no pattern's days all have the shift")
+    return CandidateShifts(tuple(t_labels), np.array(t_rows), np.array(t_costs))
 
 
 @dataclass(frozen=True)

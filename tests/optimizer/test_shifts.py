@@ -105,3 +105,23 @@ def test_bad_input_is_named(call, message):
         assert message in str(e)
     else:
         assert any(message in p.message for p in out)
+
+
+def test_weekly_tours_with_two_consecutive_days_off_against_brute_force():
+    import itertools
+
+    from servopt.optimizer.shifts import consecutive_days_off
+
+    # One interval per day; a tour works 5 consecutive days of the (cyclic) week.
+    tours = consecutive_days_off(5)
+    assert tours[0] == (0, 1, 2, 3, 4) and tours[3] == (0, 3, 4, 5, 6)
+    c = candidate_shifts([ShiftTemplate("day", 1440, 0, 0, 60)], 7, 1440.0, wrap=False, tours=tours)
+    assert len(c.labels) == 7 and (c.coverage.sum(axis=1) == 5).all()
+    need = [3, 2, 2, 3, 1, 2, 0]
+    r = schedule_shifts(need, c, EXACT)
+    best = min(
+        sum(x)
+        for x in itertools.product(range(4), repeat=7)
+        if all(sum(x[k] for k in range(7) if c.coverage[k, d]) >= need[d] for d in range(7))
+    )
+    assert r.status is Status.OPTIMAL and sum(r.starts.values()) == best
