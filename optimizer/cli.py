@@ -469,6 +469,98 @@ def solve_placement_cmd(
     _report(result, json_out, format_placement(result.kpis) if result.plan else "")
 
 
+@solve.command(name="staffing")
+@click.argument("file", type=click.Path())
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(),
+    default=None,
+    help="A plan whose pool changes (head counts, channels) apply.",
+)
+@click.option(
+    "--hours-per-day",
+    type=float,
+    default=8.0,
+    show_default=True,
+    help="Opening hours over which each segment's demand_per_day arrives.",
+)
+@click.option("--max-occupancy", type=float, default=0.85, show_default=True)
+@click.option(
+    "--preference-cost",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Price per contact routed to a channel the segment does not prefer.",
+)
+@solve_options
+@reports_errors
+def solve_staffing_cmd(
+    file: str,
+    plan_file: str | None,
+    hours_per_day: float,
+    max_occupancy: float,
+    preference_cost: float,
+    time_limit: float,
+    seed: int,
+    solver: str,
+    mip_gap: float,
+    json_out: str | None,
+) -> None:
+    """Route each segment's demand over the channels it can use and staff the channels.
+
+    Works on the average hour of the day (segment ``demand_per_day`` over ``--hours-per-day``):
+    staff on duty per channel within the pools' head counts, at most ``--max-occupancy``, at
+    least cost; expected waits per channel and per segment (Erlang C); segments over their
+    ``max_wait_h`` listed. Interval-by-interval staffing needs per-interval demand, which the
+    instance schema does not have yet: use the library (queueing.size_agents, shifts).
+
+    \b
+    Examples:
+      servopt solve staffing instances/case-d-outpatient.yaml
+      servopt solve staffing instances/case-d-outpatient.yaml \\
+          --plan instances/case-d-outpatient.all-app.plan.yaml --json mix.json
+    """
+    from servopt.models.io import load_plan
+    from servopt.optimizer.channels import plan_channels
+    from servopt.optimizer.params import SolveParams
+
+    net = load_network(file)
+    plan = load_plan(plan_file, net) if plan_file else None
+    params = SolveParams(time_limit_s=time_limit, seed=seed, solver=solver, mip_gap=mip_gap)
+    mix = plan_channels(
+        net,
+        plan,
+        params,
+        hours_per_day=hours_per_day,
+        max_occupancy=max_occupancy,
+        preference_cost=preference_cost,
+    )
+    data = mix.to_dict()
+    if json_out == "-":
+        click.echo(json.dumps(data, indent=1))
+    else:
+        click.echo(f"status     {mix.status.value}")
+        for d in mix.diagnostics:
+            click.echo(f"note       {d}")
+        if mix.cost_per_hour is not None:
+            click.echo(f"cost       {mix.cost_per_hour:,.2f} per hour")
+        for c, n in mix.staff.items():
+            w = mix.channel_wait_min.get(c, 0.0)
+            click.echo(f"  channel {c:<18} staff {n:>5}  wait {w:8.2f} min")
+        for seg, flows in mix.flows.items():
+            route = ", ".join(f"{c} {v:,.1f}/h" for c, v in flows.items())
+            click.echo(f"  segment {seg:<24} wait {mix.segment_wait_min[seg]:8.2f} min  {route}")
+        for seg in mix.segments_over_target:
+            click.echo(f"OVER TARGET {seg}: expected wait above its max_wait_h")
+        if json_out:
+            write_atomic(json_out, json.dumps(data, indent=1) + "\n")
+    if not mix.status.has_plan:
+        sys.exit(
+            EXIT_NO_PLAN if mix.status.value in ("infeasible", "no_solution") else EXIT_FAILURE
+        )
+
+
 def format_placement(k: Mapping[str, Any]) -> str:
     """Readable placement KPIs: open depots, cost breakdown, waits per segment."""
     out = [f"open depots ({k['open_depots']}): " + ", ".join(k["depots"])]

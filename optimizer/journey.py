@@ -223,6 +223,18 @@ def _figures(
         for ch in pool.channels:
             staffed[ch] = staffed.get(ch, 0) + heads.get(pool.id, pool.headcount)
     if lam is not None:
+        idle = [s.id for s in journey.steps if s.resource is None and s.service_min > 0]
+        if idle:
+            raise BadInputError(
+                [
+                    Problem(
+                        f"journeys[{journey.id}].steps[{sid}].resource",
+                        f"step {sid!r} takes time but no staff pool or channel serves it, so its "
+                        "queue cannot be computed; name the pool or channel that does it",
+                    )
+                    for sid in idle
+                ]
+            )
         by_res: dict[str, list[int]] = {}
         for k, s in enumerate(journey.steps):
             if s.resource is not None and service[k] > 0:

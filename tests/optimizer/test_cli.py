@@ -252,3 +252,28 @@ def test_queue_prints_the_figures_and_sizes():
 def test_queue_bad_input_exit_2(args, message):
     res = invoke("queue", *args)
     assert res.exit_code == 2 and message in res.output and "Traceback" not in res.output
+
+
+def test_solve_staffing_routes_segments_only_to_their_channels(tmp_path):
+    out = tmp_path / "mix.json"
+    res = invoke("solve", "staffing", str(INSTANCES / "case-d-outpatient.yaml"), "--json", str(out))
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    assert data["status"] == "optimal"
+    assert set(data["flows"]["over-60-no-smartphone"]) <= {"window", "phone-booking"}
+
+
+def test_solve_staffing_without_staff_exits_3(tmp_path):
+    net = tmp_path / "n.yaml"
+    net.write_text(
+        yaml.safe_dump(
+            {
+                "name": "x",
+                "channels": [{"id": "counter", "kind": "counter", "service_min": 4}],
+                "segments": [{"id": "elderly", "channels": ["counter"], "demand_per_day": 100}],
+                "pools": [{"id": "clerks", "headcount": 0, "channels": ["counter"]}],
+            }
+        )
+    )
+    res = invoke("solve", "staffing", str(net))
+    assert res.exit_code == 3 and "lack the staff" in res.output

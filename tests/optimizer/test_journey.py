@@ -210,3 +210,17 @@ def test_fallback_bad_input():
     j = loop_network(0.3).journeys[0]
     with pytest.raises(BadInputError, match=r"unknown step|no transition"):
         with_fallback(j, "a", "zz", Step(id="m", service_min=1), "b")
+
+
+def test_a_step_served_by_no_pool_is_bad_input_when_queues_are_computed():
+    net = loop_network(0.2)
+    steps = [
+        st.model_copy(update={"resource": None}) if st.id == "b" else st
+        for st in net.journeys[0].steps
+    ]
+    journey = net.journeys[0].model_copy(update={"steps": tuple(steps)})
+    with pytest.raises(BadInputError, match="step 'b' takes time but no staff pool or channel"):
+        analyse_journey(net, journey, arrivals_per_hour=5.0)
+    # Without arrivals (structure and service time only) it is fine.
+    no_demand = journey.model_copy(update={"segment": None})
+    assert analyse_journey(net, no_demand, moments_of_truth=False).service_min > 0
