@@ -555,10 +555,7 @@ def solve_staffing_cmd(
             click.echo(f"OVER TARGET {seg}: expected wait above its max_wait_h")
         if json_out:
             write_atomic(json_out, json.dumps(data, indent=1) + "\n")
-    if not mix.status.has_plan:
-        sys.exit(
-            EXIT_NO_PLAN if mix.status.value in ("infeasible", "no_solution") else EXIT_FAILURE
-        )
+    _exit_without_plan(mix.status)
 
 
 def format_placement(k: Mapping[str, Any]) -> str:
@@ -595,10 +592,14 @@ def _report(result: Any, json_out: str | None, details: str) -> None:
             click.echo(details)
         if json_out:
             write_atomic(json_out, json.dumps(result.to_dict(), indent=1) + "\n")
-    if not result.status.has_plan:
-        sys.exit(
-            EXIT_NO_PLAN if result.status.value in ("infeasible", "no_solution") else EXIT_FAILURE
-        )
+    _exit_without_plan(result.status)
+
+
+def _exit_without_plan(status: Any) -> None:
+    """Exit 3 when a solve answered 'no plan' (infeasible, nothing within the limit), 1 on a
+    solver error; return when there is a plan."""
+    if not status.has_plan:
+        sys.exit(EXIT_NO_PLAN if status.value in ("infeasible", "no_solution") else EXIT_FAILURE)
 
 
 @main.command()
