@@ -737,6 +737,16 @@ def queue(
     help="Arrival rate (default: the segment's demand_per_day / --hours-per-day).",
 )
 @click.option("--hours-per-day", type=float, default=8.0, show_default=True)
+@click.option(
+    "--simulate",
+    "sim_hours",
+    type=float,
+    default=None,
+    metavar="HOURS",
+    help="Also simulate this many hours per replication (10 replications): the "
+    "distribution of the end-to-end time.",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @reports_errors
 def journey(
@@ -745,6 +755,8 @@ def journey(
     journey_id: str | None,
     arrivals_per_hour: float | None,
     hours_per_day: float,
+    sim_hours: float | None,
+    seed: int,
     as_json: bool,
 ) -> None:
     """End-to-end time, failure rate, hand-offs and moments of truth of journeys.
@@ -772,12 +784,45 @@ def journey(
         )
         for j in ids
     ]
+    simulated = {}
+    if sim_hours is not None:
+        from servopt.optimizer.simulate import simulate_journey
+
+        for f in figures:
+            if f.arrivals_per_hour is None:
+                raise BadInputError(
+                    f"--simulate: journey {f.journey!r} has no arrival rate; "
+                    "give --arrivals-per-hour"
+                )
+            simulated[f.journey] = simulate_journey(
+                net,
+                f.journey,
+                plan,
+                arrivals_per_hour=f.arrivals_per_hour,
+                hours=sim_hours,
+                seed=seed,
+            )
     if as_json:
-        data = [f.to_dict() for f in figures]
+        data = [
+            {
+                **f.to_dict(),
+                **({"simulated": simulated[f.journey].to_dict()} if f.journey in simulated else {}),
+            }
+            for f in figures
+        ]
         click.echo(json.dumps(data[0] if journey_id else data, indent=1))
         return
     for f in figures:
         click.echo(format_journey(f))
+        if f.journey in simulated:
+            sim = simulated[f.journey]
+            mean, half = sim.end_to_end_min
+            p = sim.percentiles_min
+            click.echo(
+                f"  simulated ({sim.cases:,} cases): end to end {mean:.1f} +/- {half:.1f}"
+                f" min; p50 {p['p50']:.0f}, p90 {p['p90']:.0f}, p95 {p['p95']:.0f} min;"
+                f" failure rate {sim.failure_rate[0]:.1%}"
+            )
 
 
 @main.command()

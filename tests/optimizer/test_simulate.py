@@ -74,3 +74,26 @@ def test_cli_simulate_json():
         erlang_c(5, 60, 240).wait_probability
     )
     assert 0 <= data["simulated"]["wait_probability"] <= 1
+
+
+def test_journey_simulation_agrees_with_the_analysis_case_b():
+    from servopt.models import load_network, load_plan
+    from servopt.optimizer.journey import analyse_journey
+    from servopt.optimizer.simulate import simulate_journey
+    from tests.conftest import INSTANCES
+
+    net = load_network(INSTANCES / "case-b-account-opening.yaml")
+    plan = load_plan(INSTANCES / "case-b-account-opening.redesign.plan.yaml", net)
+    exact = analyse_journey(net, "account-opening", plan, moments_of_truth=False)
+    sim = simulate_journey(
+        net, "account-opening", plan, arrivals_per_hour=30, hours=100, replications=10, seed=2
+    )
+    mean, half = sim.end_to_end_min
+    assert abs(mean - exact.end_to_end_min) <= max(3 * half, 0.03 * exact.end_to_end_min)
+    assert sim.failure_rate[0] == pytest.approx(exact.failure_rate, abs=0.01)
+    p = sim.percentiles_min
+    assert p["p50"] < mean < p["p90"] < p["p95"]  # a long right tail: the rework loop
+    again = simulate_journey(
+        net, "account-opening", plan, arrivals_per_hour=30, hours=100, replications=10, seed=2
+    )
+    assert again == sim
