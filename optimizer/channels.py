@@ -70,9 +70,16 @@ def plan_channels(
     hours_per_day: float = 8.0,
     max_occupancy: float = 0.85,
     preference_cost: float = 0.0,
+    wait_targets: bool = True,
 ) -> ChannelMix:
     """Assign each segment's demand to channels it can use and staff the channels (see the
-    module docstring). Head counts after the plan's pool changes cap the staff."""
+    module docstring). Head counts after the plan's pool changes cap the staff.
+
+    With ``wait_targets``, a segment whose expected wait exceeds its ``max_wait_h`` gets the
+    channels it uses staffed (Erlang C) for that wait, and the mix is solved again with those
+    staff levels as lower bounds, until every target is met or a channel's pools run out of
+    people (said in ``diagnostics``). Meeting the target on each channel a segment uses is
+    sufficient, not necessary: the staffing can be slightly more than the least."""
     from servopt.optimizer.backends.channel_milp import solve_channel_milp
 
     start = time.perf_counter()
@@ -123,18 +130,59 @@ def plan_channels(
         return ChannelMix(
             Status.INFEASIBLE, time.perf_counter() - start, diagnostics=tuple(reasons)
         )
-    out = solve_channel_milp(
-        network, demand, staffed, hourly, max_occupancy, preference_cost, params
+    min_staff: dict[str, int] = {}
+    notes: list[str] = []
+    for _ in range(20):
+        out = solve_channel_milp(
+            network, demand, staffed, hourly, max_occupancy, preference_cost, params, min_staff
+        )
+        if not out.status.has_plan:
+            reasons = [*notes, out.message] if out.message else list(notes)
+            if out.status is Status.INFEASIBLE:
+                reasons.append(
+                    "the channels these segments can use lack the staff or capacity "
+                    "for their demand at the maximum occupancy"
+                )
+            return ChannelMix(out.status, time.perf_counter() - start, diagnostics=tuple(reasons))
+        flows, staff = out.flows, out.staff
+        wait_ch, wait_seg, over = _waits(network, flows, staff)
+        if not over or not wait_targets:
+            break
+        # Staff each channel an over-target segment uses for the strictest target on it.
+        raised = False
+        for c in sorted({c for s in over for c in flows[s] if c in staffed}):
+            users = [s for s in flows if c in flows[s]]
+            target_min = min((network.segment(s).max_wait_h or math.inf) * 60.0 for s in users)
+            need = _staff_for_wait(network, c, sum(flows[s][c] for s in users), target_min)
+            if need is None or need > staffed[c]:
+                notes.append(
+                    f"channel {c!r} would need {need or 'more than any'} staff for a "
+                    f"wait of {target_min:g} min; its pools have {staffed[c]}"
+                )
+                continue
+            if need > staff[c]:
+                min_staff[c] = need
+                raised = True
+        if not raised:
+            break
+    return ChannelMix(
+        Status.OPTIMAL if out.status is Status.OPTIMAL else Status.FEASIBLE,
+        time.perf_counter() - start,
+        out.cost,
+        flows,
+        staff,
+        wait_ch,
+        wait_seg,
+        tuple(over),
+        tuple(dict.fromkeys(notes)),
     )
-    if not out.status.has_plan:
-        reasons = [out.message] if out.message else []
-        if out.status is Status.INFEASIBLE:
-            reasons.append(
-                "the channels these segments can use lack the staff or capacity for "
-                "their demand at the maximum occupancy"
-            )
-        return ChannelMix(out.status, time.perf_counter() - start, diagnostics=tuple(reasons))
-    flows, staff = out.flows, out.staff
+
+
+def _waits(
+    network: ServiceNetwork, flows: dict[str, dict[str, float]], staff: dict[str, int]
+) -> tuple[dict[str, float], dict[str, float], list[str]]:
+    """Erlang C wait per staffed channel, flow-weighted wait per segment, segments over target."""
+    channels = network.index["channels"]
     wait_ch: dict[str, float] = {}
     for c, n in staff.items():
         load_h = sum(flows[s].get(c, 0.0) for s in flows)
@@ -151,15 +199,21 @@ def plan_channels(
         total = sum(f.values())
         wait_seg[s] = sum(v * wait_ch.get(c, 0.0) for c, v in f.items()) / total if total else 0.0
         target = network.segment(s).max_wait_h
-        if target is not None and wait_seg[s] > target * 60.0:
+        if target is not None and wait_seg[s] > target * 60.0 + 1e-9:
             over.append(s)
-    return ChannelMix(
-        Status.OPTIMAL if out.status is Status.OPTIMAL else Status.FEASIBLE,
-        time.perf_counter() - start,
-        out.cost,
-        flows,
-        staff,
-        wait_ch,
-        wait_seg,
-        tuple(over),
-    )
+    return wait_ch, wait_seg, over
+
+
+def _staff_for_wait(
+    network: ServiceNetwork, channel: str, load_per_hour: float, target_min: float
+) -> int | None:
+    """Fewest staff whose Erlang C average wait is at most ``target_min`` (None: no target)."""
+    aht = (network.index["channels"][channel].service_min or 0.0) * 60.0
+    if not math.isfinite(target_min):
+        return None
+    if aht <= 0 or load_per_hour <= 0:
+        return 0
+    n = int(load_per_hour * aht / 3600.0) + 1
+    while erlang_c(n, load_per_hour, aht, 0.0).asa_s / 60.0 > target_min:
+        n += 1
+    return n

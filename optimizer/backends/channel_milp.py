@@ -29,6 +29,7 @@ def solve_channel_milp(
     max_occupancy: float,
     preference_cost: float,
     params: SolveParams,
+    min_staff: dict[str, int] | None = None,
 ) -> ChannelMilpOutcome:
     prob = pulp.LpProblem("channels", pulp.LpMinimize)
     channels = network.index["channels"]
@@ -37,7 +38,11 @@ def solve_channel_milp(
         seg = network.segment(s)
         for c in seg.channels:  # accessibility edges only
             f[s, c] = prob.add_variable(f"f_{s}_{c}", 0, None)
-    n = {c: prob.add_variable(f"n_{c}", 0, staffed[c], cat="Integer") for c in staffed}
+    low = min_staff or {}
+    n = {
+        c: prob.add_variable(f"n_{c}", min(low.get(c, 0), staffed[c]), staffed[c], cat="Integer")
+        for c in staffed
+    }
     terms = []
     for (s, c), var in f.items():
         pref = network.segment(s).channel_preference.get(c, 0.0)

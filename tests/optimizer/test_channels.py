@@ -99,3 +99,36 @@ def test_case_d_elderly_without_smartphones_never_reach_the_app():
         if load and n:
             aht = net.index["channels"][c].service_min * 60
             assert mix.channel_wait_min[c] == pytest.approx(erlang_c(n, load, aht, 0.0).asa_s / 60)
+
+
+def _phone_net(heads: int, max_wait_h: float | None) -> ServiceNetwork:
+    seg = {"id": "callers", "channels": ["phone"], "demand_per_day": 800}
+    if max_wait_h is not None:
+        seg["max_wait_h"] = max_wait_h
+    return ServiceNetwork.model_validate(
+        {
+            "name": "phones",
+            "channels": [{"id": "phone", "kind": "phone", "service_min": 6}],
+            "segments": [seg],
+            "pools": [
+                {"id": "agents", "headcount": heads, "channels": ["phone"], "cost_per_hour": 30.0}
+            ],
+        }
+    )
+
+
+def test_wait_targets_raise_staff_to_the_least_that_meets_them():
+    loose = plan_channels(_phone_net(40, None))
+    tight = plan_channels(_phone_net(40, 0.5 / 60))  # 30 seconds
+    assert tight.staff["phone"] > loose.staff["phone"]
+    assert tight.segment_wait_min["callers"] <= 0.5 and not tight.segments_over_target
+    fewer = tight.staff["phone"] - 1
+    assert erlang_c(fewer, 100.0, 360.0, 0.0).asa_s / 60 > 0.5  # one fewer would miss it
+
+
+def test_a_target_the_pools_cannot_meet_is_reported():
+    mix = plan_channels(_phone_net(12, 0.1 / 60))
+    assert mix.status is Status.OPTIMAL and mix.segments_over_target == ("callers",)
+    assert any(
+        "channel 'phone' would need" in d and "its pools have 12" in d for d in mix.diagnostics
+    )
