@@ -110,6 +110,23 @@ def check_network(
                     )
                 )
 
+    lengths = {len(seg.arrival_profile) for seg in net.segments if seg.arrival_profile}
+    if len(lengths) > 1:
+        add(
+            Problem(
+                "segments",
+                f"arrival profiles have different lengths {sorted(lengths)}; "
+                "every profile covers the same staffing intervals",
+            )
+        )
+    for i, seg in enumerate(net.segments):
+        if seg.arrival_profile and sum(seg.arrival_profile) <= 0 and seg.demand_per_day > 0:
+            add(
+                Problem(
+                    f"segments[{i}].arrival_profile", "all weights are 0 but the segment has demand"
+                )
+            )
+
     for i, site in enumerate(net.sites):
         ref(f"sites[{i}].segment", site.segment, "segments")
         for jt in site.job_rates:

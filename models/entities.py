@@ -106,6 +106,8 @@ class Segment(Entity):
     ``channels`` are the accessibility edges: a segment is never served through a channel it
     does not list. ``downtime_cost_per_hour`` prices a stopped machine or a waiting customer.
     ``churn_sensitivity`` is the probability that one SLA miss loses the customer.
+    ``arrival_profile`` spreads ``demand_per_day`` over the network's staffing intervals (relative
+    weights, one per interval from ``staffing_start_min``); empty: spread evenly.
     """
 
     id: Id
@@ -113,6 +115,7 @@ class Segment(Entity):
     channels: tuple[Id, ...]
     customers: NonNegInt = 0
     demand_per_day: NonNeg = 0.0
+    arrival_profile: tuple[NonNeg, ...] = ()
     value_per_customer: NonNeg = 0.0
     downtime_cost_per_hour: NonNeg = 0.0
     churn_sensitivity: Fraction = 0.0

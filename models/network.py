@@ -82,6 +82,8 @@ class ServiceNetwork(BaseModel):
     notes: tuple[str, ...] = ()
     period: str = "year"
     horizon_min: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    staffing_start_min: float = Field(default=480.0, ge=0, allow_inf_nan=False)
+    staffing_interval_min: float = Field(default=60.0, gt=0, allow_inf_nan=False)
     travel: TravelModel = TravelModel()
     skills: tuple[Skill, ...] = ()
     channels: tuple[Channel, ...] = ()

@@ -24,7 +24,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from typing import Any
+
+import numpy as np
 
 from servopt.models.errors import BadInputError
 from servopt.models.network import ServiceNetwork
@@ -217,3 +220,140 @@ def _staff_for_wait(
     while erlang_c(n, load_per_hour, aht, 0.0).asa_s / 60.0 > target_min:
         n += 1
     return n
+
+
+@dataclass(frozen=True)
+class ChannelSchedule:
+    channel: str
+    requirements: tuple[int, ...]
+    schedule: Any  # servopt.optimizer.shifts.ShiftSchedule
+
+
+@dataclass(frozen=True)
+class IntervalStaffing:
+    """Staff per interval and shifts for every staffed channel."""
+
+    status: Status
+    mix: ChannelMix
+    interval_min: float
+    start_min: float
+    channels: tuple[ChannelSchedule, ...] = ()
+    diagnostics: tuple[str, ...] = ()
+
+    @property
+    def cost(self) -> float:
+        return sum(c.schedule.cost or 0.0 for c in self.channels)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "interval_min": self.interval_min,
+            "start_min": self.start_min,
+            "mix": self.mix.to_dict(),
+            "shift_cost": self.cost,
+            "channels": {
+                c.channel: {
+                    "requirements": list(c.requirements),
+                    "status": c.schedule.status.value,
+                    "cost": c.schedule.cost,
+                    "starts": c.schedule.starts,
+                    "under": (c.schedule.under.tolist() if c.schedule.under is not None else None),
+                    "over": c.schedule.over.tolist() if c.schedule.over is not None else None,
+                }
+                for c in self.channels
+            },
+            "diagnostics": list(self.diagnostics),
+        }
+
+
+def staff_by_interval(
+    network: ServiceNetwork,
+    plan: Plan | None = None,
+    params: SolveParams | None = None,
+    *,
+    target_sl: float = 0.8,
+    target_s: float = 20.0,
+    max_occupancy: float = 0.85,
+    shrinkage: float = 0.0,
+    templates: Any = None,
+) -> IntervalStaffing:
+    """Interval-by-interval staffing of every staffed channel, then shifts.
+
+    The channel mix of the average hour (:func:`plan_channels`) fixes each segment's shares of
+    its channels; each segment's ``demand_per_day`` is spread over the network's staffing
+    intervals by its ``arrival_profile``; each staffed channel is sized per interval with Erlang C
+    (service level ``target_sl`` within ``target_s`` seconds, occupancy at most
+    ``max_occupancy``, then shrinkage), and its requirements are covered by the cheapest shifts
+    (default templates: 8 hours with an hour's break, and 4 hours, starting at any interval).
+    """
+    from servopt.optimizer.queueing import size_agents
+    from servopt.optimizer.shifts import ShiftTemplate, candidate_shifts, schedule_shifts
+
+    params = params or SolveParams()
+    dt, t0 = network.staffing_interval_min, network.staffing_start_min
+    lengths = {len(s.arrival_profile) for s in network.segments if s.arrival_profile}
+    n = lengths.pop() if lengths else max(1, round(8 * 60 / dt))
+    mix = plan_channels(
+        network, plan, params, hours_per_day=n * dt / 60.0, max_occupancy=max_occupancy
+    )
+    if not mix.status.has_plan:
+        return IntervalStaffing(mix.status, mix, dt, t0, diagnostics=mix.diagnostics)
+    channels = network.index["channels"]
+    per_hour: dict[str, np.ndarray] = {c: np.zeros(n) for c in mix.staff}
+    for seg in network.segments:
+        if seg.id not in mix.flows:
+            continue
+        weights = np.array(seg.arrival_profile or [1.0] * n, dtype=float)
+        per_interval = seg.demand_per_day * weights / weights.sum()
+        total = sum(mix.flows[seg.id].values())
+        for c, flow in mix.flows[seg.id].items():
+            if c in per_hour:
+                per_hour[c] += per_interval * (flow / total) * 60.0 / dt
+    if templates is None:
+        step = dt
+        templates = [
+            ShiftTemplate(
+                "8h", 480, t0, t0 + n * dt - 480, step, days=(0,), break_after_min=240, break_min=60
+            ),
+            ShiftTemplate("4h", 240, t0, t0 + n * dt - 240, step, days=(0,)),
+        ]
+    out = []
+    notes = list(mix.diagnostics)
+    for c, lam in per_hour.items():
+        req = np.zeros(n, dtype=int)
+        busy = lam > 0
+        aht = (channels[c].service_min or 0.0) * 60.0
+        if busy.any() and aht > 0:
+            req[busy] = size_agents(
+                lam[busy],
+                aht,
+                target_sl=target_sl,
+                target_s=target_s,
+                max_occupancy=max_occupancy,
+                shrinkage=shrinkage,
+            ).scheduled
+        # Shift templates live on the clock; shift them to the staffing window's intervals.
+        pools = [p for p in network.pools if c in p.channels]
+        rate = (sum(p.cost_per_hour for p in pools) / len(pools)) if pools else 1.0
+        shifted = [
+            dataclass_replace(
+                tp,
+                earliest_min=tp.earliest_min - t0,
+                latest_min=tp.latest_min - t0,
+                cost_per_hour=rate,
+            )
+            for tp in templates
+        ]
+        cands = candidate_shifts(shifted, n, dt, wrap=False)
+        sched = schedule_shifts(req, cands, params)
+        if sched.status is Status.INFEASIBLE:
+            notes.extend(sched.diagnostics)
+        out.append(ChannelSchedule(c, tuple(int(r) for r in req), sched))
+    status = (
+        Status.OPTIMAL
+        if all(c.schedule.status is Status.OPTIMAL for c in out)
+        else Status.FEASIBLE
+        if all(c.schedule.status.has_plan for c in out)
+        else Status.INFEASIBLE
+    )
+    return IntervalStaffing(status, mix, dt, t0, tuple(out), tuple(notes))

@@ -493,6 +493,26 @@ def solve_placement_cmd(
     show_default=True,
     help="Price per contact routed to a channel the segment does not prefer.",
 )
+@click.option(
+    "--by-interval",
+    is_flag=True,
+    help="Size every staffed channel per staffing interval (segments' "
+    "arrival_profile) and cover the requirements with shifts.",
+)
+@click.option(
+    "--target-sl",
+    type=float,
+    default=0.8,
+    show_default=True,
+    help="With --by-interval: service level to reach.",
+)
+@click.option(
+    "--target-s",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="With --by-interval: answer-time threshold, seconds.",
+)
 @solve_options
 @reports_errors
 def solve_staffing_cmd(
@@ -501,6 +521,9 @@ def solve_staffing_cmd(
     hours_per_day: float,
     max_occupancy: float,
     preference_cost: float,
+    by_interval: bool,
+    target_sl: float,
+    target_s: float,
     time_limit: float,
     seed: int,
     solver: str,
@@ -528,6 +551,31 @@ def solve_staffing_cmd(
     net = load_network(file)
     plan = load_plan(plan_file, net) if plan_file else None
     params = SolveParams(time_limit_s=time_limit, seed=seed, solver=solver, mip_gap=mip_gap)
+    if by_interval:
+        from servopt.optimizer.channels import staff_by_interval
+
+        staffing = staff_by_interval(
+            net, plan, params, target_sl=target_sl, target_s=target_s, max_occupancy=max_occupancy
+        )
+        if json_out == "-":
+            click.echo(json.dumps(staffing.to_dict(), indent=1, default=str))
+        else:
+            click.echo(f"status     {staffing.status.value}")
+            for d in staffing.diagnostics:
+                click.echo(f"note       {d}")
+            click.echo(f"shift cost {staffing.cost:,.2f} per day")
+            start = staffing.start_min
+            for ch in staffing.channels:
+                click.echo(
+                    f"  channel {ch.channel}: staff needed per "
+                    f"{staffing.interval_min:g} min from {int(start // 60):02d}:"
+                    f"{int(start % 60):02d}: {' '.join(map(str, ch.requirements))}"
+                )
+                click.echo(f"    {ch.schedule.summary()}")
+            if json_out:
+                write_atomic(json_out, json.dumps(staffing.to_dict(), indent=1, default=str) + "\n")
+        _exit_without_plan(staffing.status)
+        return
     mix = plan_channels(
         net,
         plan,

@@ -132,3 +132,47 @@ def test_a_target_the_pools_cannot_meet_is_reported():
     assert any(
         "channel 'phone' would need" in d and "its pools have 12" in d for d in mix.diagnostics
     )
+
+
+def test_staff_by_interval_sizes_each_interval_and_covers_it_with_shifts():
+    from servopt.optimizer.channels import staff_by_interval
+    from servopt.optimizer.queueing import size_agents
+
+    net = load_network(INSTANCES / "case-d-outpatient.yaml")
+    r = staff_by_interval(net)
+    assert r.status is Status.OPTIMAL
+    by = {c.channel: c for c in r.channels}
+    phone = by["phone-booking"]
+    # Recompute the requirement of the peak hour from the segments' profiles and the mix.
+    weights = net.segment("under-60").arrival_profile
+    share = weights[1] / sum(weights)
+    calls = sum(
+        seg.demand_per_day
+        * share
+        * r.mix.flows[seg.id].get("phone-booking", 0.0)
+        / sum(r.mix.flows[seg.id].values())
+        for seg in net.segments
+        if seg.id in r.mix.flows
+    )
+    expected = size_agents(
+        [calls], 4.0 * 60, target_sl=0.8, target_s=20, max_occupancy=0.85
+    ).scheduled[0]
+    assert phone.requirements[1] == expected
+    cov = phone.schedule.coverage
+    assert (cov >= phone.requirements).all() and phone.schedule.under.sum() == 0
+
+
+def test_arrival_profiles_of_different_lengths_are_bad_input():
+    from servopt.models import BadInputError
+
+    with pytest.raises(BadInputError, match="arrival profiles have different lengths"):
+        ServiceNetwork.model_validate(
+            {
+                "name": "x",
+                "channels": [{"id": "app", "kind": "app"}],
+                "segments": [
+                    {"id": "a", "channels": ["app"], "arrival_profile": [1, 2]},
+                    {"id": "b", "channels": ["app"], "arrival_profile": [1, 2, 3]},
+                ],
+            }
+        )

@@ -277,3 +277,22 @@ def test_solve_staffing_without_staff_exits_3(tmp_path):
     )
     res = invoke("solve", "staffing", str(net))
     assert res.exit_code == 3 and "lack the staff" in res.output
+
+
+def test_solve_staffing_by_interval(tmp_path):
+    out = tmp_path / "s.json"
+    res = invoke(
+        "solve",
+        "staffing",
+        str(INSTANCES / "case-d-outpatient.yaml"),
+        "--by-interval",
+        "--json",
+        str(out),
+    )
+    assert res.exit_code == 0, res.output
+    assert "staff needed per 60 min from 07:00" in res.output
+    data = json.loads(out.read_text())
+    assert data["status"] == "optimal"
+    phone = data["channels"]["phone-booking"]
+    assert max(phone["requirements"]) > min(phone["requirements"])  # the morning peak
+    assert sum(phone["under"]) == 0
