@@ -34,7 +34,7 @@ from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
 from servopt.optimizer.params import SolveParams
 from servopt.optimizer.queueing import erlang_c
-from servopt.optimizer.result import Status
+from servopt.optimizer.result import Status, json_ready
 
 
 @dataclass(frozen=True)
@@ -50,19 +50,7 @@ class ChannelMix:
     diagnostics: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        def clean(v: Any) -> Any:
-            if isinstance(v, float) and not math.isfinite(v):
-                return None
-            if isinstance(v, dict):
-                return {k: clean(x) for k, x in v.items()}
-            return v
-
-        return {
-            k: clean(getattr(self, k))
-            if not isinstance(getattr(self, k), Status)
-            else getattr(self, k).value
-            for k in self.__dataclass_fields__
-        }
+        return json_ready({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
 def plan_channels(
@@ -245,25 +233,27 @@ class IntervalStaffing:
         return sum(c.schedule.cost or 0.0 for c in self.channels)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status.value,
-            "interval_min": self.interval_min,
-            "start_min": self.start_min,
-            "mix": self.mix.to_dict(),
-            "shift_cost": self.cost,
-            "channels": {
-                c.channel: {
-                    "requirements": list(c.requirements),
-                    "status": c.schedule.status.value,
-                    "cost": c.schedule.cost,
-                    "starts": c.schedule.starts,
-                    "under": (c.schedule.under.tolist() if c.schedule.under is not None else None),
-                    "over": c.schedule.over.tolist() if c.schedule.over is not None else None,
-                }
-                for c in self.channels
-            },
-            "diagnostics": list(self.diagnostics),
-        }
+        return json_ready(
+            {
+                "status": self.status,
+                "interval_min": self.interval_min,
+                "start_min": self.start_min,
+                "mix": self.mix.to_dict(),
+                "shift_cost": self.cost,
+                "channels": {
+                    c.channel: {
+                        "requirements": list(c.requirements),
+                        "status": c.schedule.status,
+                        "cost": c.schedule.cost,
+                        "starts": c.schedule.starts,
+                        "under": c.schedule.under,
+                        "over": c.schedule.over,
+                    }
+                    for c in self.channels
+                },
+                "diagnostics": list(self.diagnostics),
+            }
+        )
 
 
 def staff_by_interval(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import math
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -558,7 +557,7 @@ def solve_staffing_cmd(
             net, plan, params, target_sl=target_sl, target_s=target_s, max_occupancy=max_occupancy
         )
         if json_out == "-":
-            click.echo(json.dumps(staffing.to_dict(), indent=1, default=str))
+            click.echo(json.dumps(staffing.to_dict(), indent=1))
         else:
             click.echo(f"status     {staffing.status.value}")
             for d in staffing.diagnostics:
@@ -573,7 +572,7 @@ def solve_staffing_cmd(
                 )
                 click.echo(f"    {ch.schedule.summary()}")
             if json_out:
-                write_atomic(json_out, json.dumps(staffing.to_dict(), indent=1, default=str) + "\n")
+                write_atomic(json_out, json.dumps(staffing.to_dict(), indent=1) + "\n")
         _exit_without_plan(staffing.status)
         return
     mix = plan_channels(
@@ -749,15 +748,7 @@ def queue(
     if scheduled is not None:
         out["scheduled"] = scheduled
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    k: (None if isinstance(v, float) and math.isinf(v) else v)
-                    for k, v in out.items()
-                },
-                indent=1,
-            )
-        )
+        click.echo(json.dumps(out, indent=1))
         return
     for k, v in out.items():
         click.echo(f"{k:<20} {v:.6g}" if isinstance(v, float) else f"{k:<20} {v}")

@@ -33,6 +33,7 @@ from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
 from servopt.optimizer.queueing import erlang_c
+from servopt.optimizer.result import json_ready
 
 
 @dataclass(frozen=True)
@@ -52,16 +53,7 @@ class JourneyFigures:
     moments_of_truth: tuple[dict[str, Any], ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        def clean(v: Any) -> Any:
-            if isinstance(v, float) and not math.isfinite(v):
-                return None
-            if isinstance(v, dict):
-                return {k: clean(x) for k, x in v.items()}
-            if isinstance(v, list | tuple):
-                return [clean(x) for x in v]
-            return v
-
-        return {k: clean(getattr(self, k)) for k in self.__dataclass_fields__}
+        return json_ready({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
 def _chain(

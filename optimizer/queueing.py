@@ -58,14 +58,9 @@ class QueueFigures:
     stable: Any
 
     def to_dict(self) -> dict[str, Any]:
-        def plain(v: Any) -> Any:
-            if isinstance(v, np.ndarray):
-                return v.tolist()
-            if isinstance(v, np.generic):
-                return v.item()
-            return v
+        from servopt.optimizer.result import json_ready
 
-        return {k: plain(getattr(self, k)) for k in self.__dataclass_fields__}
+        return json_ready({k: getattr(self, k) for k in self.__dataclass_fields__})
 
 
 def _check(

@@ -12,6 +12,26 @@ from servopt.models.plan import Plan
 from servopt.optimizer.params import SolveParams
 
 
+def json_ready(value: Any) -> Any:
+    """Plain JSON data: non-finite floats become None (JSON has no inf or nan), numpy arrays
+    and scalars become lists and numbers, enums their value; recursively."""
+    import numpy as np
+
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, np.ndarray):
+        return json_ready(value.tolist())
+    if isinstance(value, np.generic):
+        return json_ready(value.item())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    return value
+
+
 class Status(StrEnum):
     """How a solve ended. ``OPTIMAL`` only when proven; a time limit gives ``FEASIBLE``."""
 
