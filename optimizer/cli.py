@@ -68,6 +68,20 @@ FORMAT = click.option(
     default=None,
     help="Input format: servopt YAML/JSON (default), or a benchmark: orlib-cap, solomon.",
 )
+PLAN = click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(),
+    default=None,
+    help="A plan whose changes apply (pool head counts and channels, redesigned journeys).",
+)
+HOURS_PER_DAY = click.option(
+    "--hours-per-day",
+    type=float,
+    default=8.0,
+    show_default=True,
+    help="Opening hours over which each segment's demand_per_day arrives.",
+)
 ROUNDING = click.option(
     "--distance",
     type=click.Choice(["truncate_1dp", "exact"]),
@@ -470,20 +484,8 @@ def solve_placement_cmd(
 
 @solve.command(name="staffing")
 @click.argument("file", type=click.Path())
-@click.option(
-    "--plan",
-    "plan_file",
-    type=click.Path(),
-    default=None,
-    help="A plan whose pool changes (head counts, channels) apply.",
-)
-@click.option(
-    "--hours-per-day",
-    type=float,
-    default=8.0,
-    show_default=True,
-    help="Opening hours over which each segment's demand_per_day arrives.",
-)
+@PLAN
+@HOURS_PER_DAY
 @click.option("--max-occupancy", type=float, default=0.85, show_default=True)
 @click.option(
     "--preference-cost",
@@ -756,13 +758,7 @@ def queue(
 
 @main.command()
 @click.argument("file", type=click.Path())
-@click.option(
-    "--plan",
-    "plan_file",
-    type=click.Path(),
-    default=None,
-    help="A plan whose redesigned journeys and head counts apply.",
-)
+@PLAN
 @click.option(
     "--journey",
     "journey_id",
@@ -775,7 +771,7 @@ def queue(
     default=None,
     help="Arrival rate (default: the segment's demand_per_day / --hours-per-day).",
 )
-@click.option("--hours-per-day", type=float, default=8.0, show_default=True)
+@HOURS_PER_DAY
 @click.option(
     "--simulate",
     "sim_hours",
