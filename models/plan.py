@@ -29,7 +29,7 @@ from servopt.models.entities import (
     NonNegInt,
     Proficiency,
 )
-from servopt.models.errors import Problem
+from servopt.models.errors import BadInputError, Problem
 
 if TYPE_CHECKING:
     from servopt.models.network import ServiceNetwork
@@ -97,6 +97,39 @@ class Plan(BaseModel):
         if self.open_depots is not None:
             return self.open_depots
         return tuple(d.id for d in network.depots if d.open_today)
+
+    def headcounts(self, network: ServiceNetwork) -> dict[str, int]:
+        """Head count of every pool under this plan (its pool changes over the network's)."""
+        heads = {p.id: p.headcount for p in network.pools}
+        heads.update({c.pool: c.headcount for c in self.pool_changes if c.headcount is not None})
+        return heads
+
+    def pool_channels(self, network: ServiceNetwork) -> dict[str, tuple[str, ...]]:
+        """The channels every pool staffs under this plan."""
+        chans = {p.id: p.channels for p in network.pools}
+        chans.update({c.pool: c.channels for c in self.pool_changes if c.channels is not None})
+        return chans
+
+    def channel_staff(self, network: ServiceNetwork) -> dict[str, int]:
+        """Head count behind every staffed channel under this plan (pools that staff it)."""
+        heads = self.headcounts(network)
+        out: dict[str, int] = {}
+        for pool, chans in self.pool_channels(network).items():
+            for ch in chans:
+                out[ch] = out.get(ch, 0) + heads[pool]
+        return out
+
+    def journey(self, network: ServiceNetwork, journey_id: str) -> Journey:
+        """The journey with this id: the plan's redesign if it has one, else the network's."""
+        for j in self.journeys:
+            if j.id == journey_id:
+                return j
+        found = network.index["journeys"].get(journey_id)
+        if found is None:
+            raise BadInputError(
+                f"journey {journey_id!r} is neither in network {network.name!r} nor in the plan"
+            )
+        return found
 
     def shares(self) -> dict[str, dict[str, float]]:
         """``shares()[site][depot]``: the share of the site's demand served from the depot."""

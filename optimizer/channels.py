@@ -33,7 +33,7 @@ from servopt.models.errors import BadInputError
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
 from servopt.optimizer.params import SolveParams
-from servopt.optimizer.queueing import erlang_c
+from servopt.optimizer.queueing import wait_min
 from servopt.optimizer.result import Status, json_ready
 
 
@@ -80,18 +80,13 @@ def plan_channels(
     if not hours_per_day > 0:
         raise BadInputError(f"hours_per_day must be > 0, got {hours_per_day!r}")
     plan = plan or Plan()
-    heads = {p.id: p.headcount for p in network.pools}
-    heads.update({c.pool: c.headcount for c in plan.pool_changes if c.headcount is not None})
+    heads = plan.headcounts(network)
     served_by: dict[str, set[str]] = {}
-    for p in network.pools:
-        chans = next(
-            (c.channels for c in plan.pool_changes if c.pool == p.id and c.channels is not None),
-            p.channels,
-        )
+    for pool_id, chans in plan.pool_channels(network).items():
         for ch in chans:
-            served_by.setdefault(ch, set()).add(p.id)
+            served_by.setdefault(ch, set()).add(pool_id)
     channels = network.index["channels"]
-    staffed = {c: sum(heads[p] for p in pools) for c, pools in served_by.items()}
+    staffed = plan.channel_staff(network)
     hourly = {
         c: (
             sum(network.pool(p).cost_per_hour * heads[p] for p in served_by[c]) / max(staffed[c], 1)
@@ -178,12 +173,7 @@ def _waits(
     for c, n in staff.items():
         load_h = sum(flows[s].get(c, 0.0) for s in flows)
         aht = (channels[c].service_min or 0.0) * 60.0
-        if load_h <= 0 or aht <= 0:
-            wait_ch[c] = 0.0
-        elif n < 1 or load_h * aht / 3600.0 >= n:
-            wait_ch[c] = math.inf
-        else:
-            wait_ch[c] = erlang_c(n, load_h, aht, 0.0).asa_s / 60.0
+        wait_ch[c] = wait_min(n, load_h, aht) if aht > 0 else 0.0
     wait_seg: dict[str, float] = {}
     over: list[str] = []
     for s, f in flows.items():
@@ -205,7 +195,7 @@ def _staff_for_wait(
     if aht <= 0 or load_per_hour <= 0:
         return 0
     n = int(load_per_hour * aht / 3600.0) + 1
-    while erlang_c(n, load_per_hour, aht, 0.0).asa_s / 60.0 > target_min:
+    while wait_min(n, load_per_hour, aht) > target_min:
         n += 1
     return n
 

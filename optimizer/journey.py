@@ -32,7 +32,7 @@ from servopt.models.entities import Journey
 from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
-from servopt.optimizer.queueing import erlang_c
+from servopt.optimizer.queueing import wait_min
 from servopt.optimizer.result import json_ready
 
 
@@ -125,16 +125,10 @@ def analyse_journey(
     and only structure and service times are reported.
     """
     plan = plan or Plan()
-    redesigned = {j.id: j for j in plan.journeys}
     if isinstance(journey, str):
-        found = redesigned.get(journey) or network.index["journeys"].get(journey)
-        if found is None:
-            raise BadInputError(
-                f"journey {journey!r} is neither in network {network.name!r} nor in the plan"
-            )
-        journey = found
-    else:
-        journey = redesigned.get(journey.id, journey)
+        journey = plan.journey(network, journey)
+    else:  # a redesign of the same journey in the plan takes its place
+        journey = next((j for j in plan.journeys if j.id == journey.id), journey)
     if arrivals_per_hour is None and journey.segment is not None:
         per_day = network.segment(journey.segment).demand_per_day
         if per_day > 0:
@@ -143,8 +137,7 @@ def analyse_journey(
         arrivals_per_hour > 0 and math.isfinite(arrivals_per_hour)
     ):
         raise BadInputError(f"arrivals_per_hour must be > 0, got {arrivals_per_hour!r}")
-    heads = {p.id: p.headcount for p in network.pools}
-    heads.update({c.pool: c.headcount for c in plan.pool_changes if c.headcount is not None})
+    heads = plan.headcounts(network)
     base = _figures(network, journey, plan, heads, arrivals_per_hour, None, None)
     if not moments_of_truth or not math.isfinite(base.end_to_end_min):
         return base  # with an overloaded resource the first fix is its capacity
@@ -210,10 +203,7 @@ def _figures(
     wait = np.zeros(len(ids))
     resources: dict[str, dict[str, float]] = {}
     unstable: list[str] = []
-    staffed: dict[str, int] = {}
-    for pool in network.pools:
-        for ch in pool.channels:
-            staffed[ch] = staffed.get(ch, 0) + heads.get(pool.id, pool.headcount)
+    staffed = plan.channel_staff(network)
     if lam is not None:
         idle = [s.id for s in journey.steps if s.resource is None and s.service_min > 0]
         if idle:
@@ -255,25 +245,17 @@ def _figures(
             else:
                 resources[res] = {"arrivals_per_hour": rate, "offered_load": work}
                 continue  # no capacity given: no queue modelled
-            if c < 1 or work >= c:
-                unstable.append(f"{res!r}: offered load {work:.2f} Erlangs on {c} staff")
-                wait[ks] = math.inf
-                resources[res] = {
-                    "arrivals_per_hour": rate,
-                    "offered_load": work,
-                    "staff": float(c),
-                    "utilisation": math.inf,
-                }
-                continue
-            fig = erlang_c(c, rate, mean_s * 60.0, 0.0)
-            wait[ks] = fig.asa_s / 60.0
+            w = wait_min(c, rate, mean_s * 60.0)
+            wait[ks] = w
             resources[res] = {
                 "arrivals_per_hour": rate,
                 "offered_load": work,
                 "staff": float(c),
-                "utilisation": work / c,
-                "wait_min": fig.asa_s / 60.0,
+                "utilisation": work / c if c else math.inf,
+                "wait_min": w,
             }
+            if not math.isfinite(w):
+                unstable.append(f"{res!r}: offered load {work:.2f} Erlangs on {c} staff")
     service_total = float(v @ service)
     wait_total = float(v @ wait) if np.all(np.isfinite(wait)) else math.inf
     e2e = service_total + wait_total
@@ -434,19 +416,18 @@ def allocate_capacity(
             break
         _, r, plan, current, cost = best
         spent += cost
-        heads = {c.pool: c.headcount for c in plan.pool_changes}
-        taken.append(CapacityStep(r, int(heads[r] or 0), current.end_to_end_min, spent))
+        taken.append(CapacityStep(r, plan.headcounts(network)[r], current.end_to_end_min, spent))
     return plan, tuple(taken)
 
 
 def _with_extra(plan: Plan, network: ServiceNetwork, pool: str) -> Plan:
     from servopt.models.plan import PoolChange
 
+    now = plan.headcounts(network)[pool]
     changes = list(plan.pool_changes)
     for k, c in enumerate(changes):
         if c.pool == pool:
-            now = c.headcount if c.headcount is not None else network.pool(pool).headcount
             changes[k] = c.model_copy(update={"headcount": now + 1})
             return plan.replace(pool_changes=changes)
-    changes.append(PoolChange(pool=pool, headcount=network.pool(pool).headcount + 1))
+    changes.append(PoolChange(pool=pool, headcount=now + 1))
     return plan.replace(pool_changes=changes)

@@ -158,6 +158,16 @@ def _figures(
     return QueueFigures(c.astype(np.int64), a, pw, sl, asa, occ, ab, stable)
 
 
+def wait_min(agents: int, arrivals_per_hour: float, aht_s: float) -> float:
+    """Erlang C average wait in minutes; ``inf`` when the queue is overloaded or unstaffed (and
+    0 when nothing arrives)."""
+    if arrivals_per_hour <= 0:
+        return 0.0
+    if agents < 1:
+        return math.inf
+    return float(erlang_c(agents, arrivals_per_hour, aht_s, 0.0).asa_s) / 60.0
+
+
 # --------------------------------------------------------------------------- Erlang A
 def _erlang_a_one(
     c: int, lam: float, mu: float, gamma: float, t: float

@@ -216,14 +216,9 @@ def simulate_journey(
         raise BadInputError([Problem("replications", "need at least 2")])
     plan = plan or Plan()
     if isinstance(journey, str):
-        redesigned = {j.id: j for j in plan.journeys}
-        journey = redesigned.get(journey) or network.index["journeys"][journey]
-    heads = {p.id: p.headcount for p in network.pools}
-    heads.update({c.pool: c.headcount for c in plan.pool_changes if c.headcount is not None})
-    staffed: dict[str, int] = {}
-    for pool in network.pools:
-        for ch in pool.channels:
-            staffed[ch] = staffed.get(ch, 0) + heads[pool.id]
+        journey = plan.journey(network, journey)
+    heads = plan.headcounts(network)
+    staffed = plan.channel_staff(network)
     steps = {s.id: s for s in journey.steps}
     outs: dict[str, list[tuple[str, float]]] = {}
     for t in journey.transitions:

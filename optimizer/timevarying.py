@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from servopt.models.errors import BadInputError, Problem
-from servopt.optimizer.queueing import erlang_c
+from servopt.optimizer.queueing import wait_min
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def day_queue(
         start_backlog = arr_cum[t] - dep_cum[t]
         if start_backlog <= 1e-9 and backlog[t] <= 1e-9 and 0 < lam[t] < mu[t]:
             per_hour = lam[t] * 60.0 / interval_min
-            stationary = erlang_c(int(c[t]), per_hour, service_min * 60.0, 0.0).asa_s / 60.0
+            stationary = wait_min(int(c[t]), per_hour, service_min * 60.0)
         wait[t] = clear + stationary
     served = dep_cum[-1]
     finite = np.isfinite(wait)

@@ -6,7 +6,7 @@ import networkx as nx
 import pydantic
 import pytest
 
-from servopt.models import BadInputError, DistanceRounding, ServiceNetwork
+from servopt.models import BadInputError, DistanceRounding, Plan, ServiceNetwork
 from servopt.models.network import round_distance
 
 
@@ -68,3 +68,22 @@ def test_explicit_arc_overrides_travel_model(tiny_data):
     assert net.distance_km("s1", "d1") == 42
     assert net.travel_min("d1", "s1") == 7
     assert net.distance_km("d1", "s2") == pytest.approx(6.0)
+
+
+def test_plan_head_counts_channels_and_journeys_over_the_network():
+    from servopt.models import load_network, load_plan
+    from tests.conftest import INSTANCES
+
+    net = load_network(INSTANCES / "case-c-omnichannel.yaml")
+    plan = load_plan(INSTANCES / "case-c-omnichannel.shared-staff.plan.yaml", net)
+    assert plan.headcounts(net)["online-fulfilment"] == 8
+    assert plan.headcounts(net)["staff-north"] == 18  # unchanged
+    today, shared = Plan().channel_staff(net), plan.channel_staff(net)
+    assert today["mini-program"] == 20  # the online team only
+    assert shared["mini-program"] == 8 + 18 + 16 + 14 + 14 + 22  # stores take online orders
+    b = load_network(INSTANCES / "case-b-account-opening.yaml")
+    redesign = load_plan(INSTANCES / "case-b-account-opening.redesign.plan.yaml", b)
+    assert redesign.journey(b, "account-opening") is redesign.journeys[0]
+    assert Plan().journey(b, "account-opening") is b.journeys[0]
+    with pytest.raises(BadInputError, match="journey 'nope' is neither in network"):
+        Plan().journey(b, "nope")
