@@ -25,6 +25,7 @@ REGIONS = 20  # [case] 20 regional spare-parts depots
 ENGINEERS_PER_REGION = 10  # [case] 200 engineers in all
 ENGINEERS_AFTER = 120  # [case] cut to 120
 REMOTE_SITES = 60
+SLA_ONSITE_H = 48.0  # [case] on site within 48 h
 SITES_PER_REGION = (14, 22)
 MACHINE_SKILLS = ["excavator-hydraulics", "diesel-engine", "electrical-control", "crane-structure"]
 PARTS = [  # id, unit cost CNY, holding rate, demand CV, share of requests that stop a machine
@@ -70,7 +71,9 @@ NOTES = [
     "[chosen] Proficiency 1.0 = trained specialist, 0.7 = trained second skill; the cost-only "
     "plan gives 0.35 on untrained machine types ('multi-skill' by declaration).",
     "[chosen] Job rates: about 60 repairs and 35 routine maintenance visits per site per year "
-    "(about 150 jobs a working day); the 'jobs' list is one sample day.",
+    "(about 150 jobs a working day); the 'jobs' list is one sample day. Each job was reported "
+    "0-44 h before 08:00 (uniform); its deadline_min is the report time plus the 48 h on-site "
+    "SLA, in minutes from today's midnight (a deadline before 1020 falls due today).",
     "[chosen] Regional depots are also the engineers' home bases; closing a depot for parts "
     "keeps the engineers living in the region.",
 ]
@@ -240,18 +243,21 @@ def build() -> tuple[dict[str, Any], dict[str, Any]]:
 
     jobs = []
     day_rng = np.random.Generator(np.random.PCG64(SEED + 1))
+    age_rng = np.random.Generator(np.random.PCG64(SEED + 2))
     for n in range(150):
         site = sites[int(day_rng.integers(0, len(sites)))]
         types = list(site["job_rates"])
         weights = np.array([site["job_rates"][t] for t in types])
         jt = types[int(day_rng.choice(len(types), p=weights / weights.sum()))]
         start = float(day_rng.integers(0, 5)) * 60.0 + 480.0
+        age_h = float(age_rng.uniform(0.0, 44.0))  # reported this long before 08:00
         jobs.append(
             {
                 "id": f"job-{n + 1:03d}",
                 "site": site["id"],
                 "job_type": jt,
                 "window": [start, 1020.0],
+                "deadline_min": float(round(480.0 + (SLA_ONSITE_H - age_h) * 60.0)),
             }
         )
 
@@ -289,7 +295,7 @@ def build() -> tuple[dict[str, Any], dict[str, Any]]:
                 "downtime_cost_per_hour": dc,
                 "churn_sensitivity": churn,
                 "sla_response_h": 24.0,
-                "sla_onsite_h": 48.0,
+                "sla_onsite_h": SLA_ONSITE_H,
                 **({"max_wait_h": MAX_WAIT_H[sid]} if sid in MAX_WAIT_H else {}),
             }
             for sid, dc, val, churn in SEGMENTS

@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 import networkx as nx
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from servopt.models.checks import check_network
@@ -168,6 +169,36 @@ class ServiceNetwork(BaseModel):
         if arc is not None and arc.travel_min is not None:
             return arc.travel_min
         return self.distance_km(a, b) / (speed_kmh or self.travel.speed_kmh) * 60.0
+
+    def matrices(
+        self, nodes: list[str], speed_kmh: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (km) and travel time (min) between every pair of ``nodes`` (depot or site
+        ids, repeats allowed), vectorised; the same values as :meth:`distance_km` and
+        :meth:`travel_min` pair by pair."""
+        xy = np.array([self.location(n) for n in nodes], dtype=float).reshape(-1, 2)
+        d = self.travel.road_factor * np.hypot(
+            xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]
+        )
+        if self.travel.rounding is DistanceRounding.TRUNCATE_1DP:
+            d = np.floor(d * 10.0 + 1e-9) / 10.0
+        t = d / (speed_kmh or self.travel.speed_kmh) * 60.0
+        if self._arcs:
+            pos: dict[str, list[int]] = {}
+            for i, n in enumerate(nodes):
+                pos.setdefault(n, []).append(i)
+            for (a, b), arc in self._arcs.items():
+                for i in pos.get(a, ()):
+                    for j in pos.get(b, ()):
+                        for u, v in ((i, j), (j, i)):
+                            if arc.distance_km is not None:
+                                d[u, v] = arc.distance_km
+                                t[u, v] = (
+                                    arc.distance_km / (speed_kmh or self.travel.speed_kmh) * 60
+                                )
+                            if arc.travel_min is not None:
+                                t[u, v] = arc.travel_min
+        return d, t
 
     def arc(self, depot_id: str, site_id: str) -> Arc | None:
         """The explicit arc between a depot and a site, if the file gives one."""

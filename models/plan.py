@@ -28,6 +28,7 @@ from servopt.models.entities import (
     NonNeg,
     NonNegInt,
     Proficiency,
+    StaffPool,
 )
 from servopt.models.errors import BadInputError, Problem
 
@@ -103,6 +104,32 @@ class Plan(BaseModel):
         heads = {p.id: p.headcount for p in network.pools}
         heads.update({c.pool: c.headcount for c in self.pool_changes if c.headcount is not None})
         return heads
+
+    def pools(self, network: ServiceNetwork) -> tuple[StaffPool, ...]:
+        """The network's staff pools with this plan's changes (head count, skills, channels)."""
+        changes = {c.pool: c for c in self.pool_changes}
+        out = []
+        for p in network.pools:
+            c = changes.get(p.id)
+            if c is None:
+                out.append(p)
+                continue
+            upd: dict[str, Any] = {}
+            if c.headcount is not None:
+                upd["headcount"] = c.headcount
+            if c.skills is not None:
+                upd["skills"] = dict(c.skills)
+            if c.channels is not None:
+                upd["channels"] = c.channels
+            out.append(p.model_copy(update=upd))
+        return tuple(out)
+
+    def staffed(self, network: ServiceNetwork) -> ServiceNetwork:
+        """``network`` with this plan's staff (:meth:`pools`). Not re-checked as a whole: a
+        plan may leave a job type nobody can do, which dispatch reports as drops."""
+        data = {name: getattr(network, name) for name in type(network).model_fields}
+        data["pools"] = self.pools(network)
+        return type(network).model_construct(**data)
 
     def pool_channels(self, network: ServiceNetwork) -> dict[str, tuple[str, ...]]:
         """The channels every pool staffs under this plan."""

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from typing import Any
 
 from servopt.models.errors import BadInputError, Problem
+
+
+class Objective(StrEnum):
+    """What a solver optimises: the company's cost, the customers' value, or a weighted sum."""
+
+    COST = "cost"
+    VALUE = "value"
+    WEIGHTED = "weighted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,14 +11,13 @@ import dataclasses
 import logging
 import math
 import time
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
 
 from servopt.models.network import ServiceNetwork
 from servopt.optimizer.evaluate import PlacementDecision, evaluate_decision, placement_plan
-from servopt.optimizer.params import SolveParams
+from servopt.optimizer.params import Objective, SolveParams
 from servopt.optimizer.placement_terms import PlacementOptions, PlacementTerms, build_terms
 from servopt.optimizer.result import Result, Status
 
@@ -52,12 +51,6 @@ class _Clock:
     def note(self, outcome: Any) -> Any:
         self.overhead = max(self.overhead, 1.2 * outcome.overhead_s)
         return outcome
-
-
-class Objective(StrEnum):
-    COST = "cost"
-    VALUE = "value"
-    WEIGHTED = "weighted"
 
 
 def presolve_problems(terms: PlacementTerms) -> list[str]:

@@ -7,6 +7,7 @@ import pkgutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import servopt.models
 import servopt.optimizer
@@ -28,6 +29,7 @@ def test_pulp_then_ortools_in_one_process():
         "import pulp\nfrom ortools.linear_solver import pywraplp\n"
         "from ortools.constraint_solver import pywrapcp\n"
         "from ortools.sat.python import cp_model\n"
+        "import pyvrp\n"
         "assert pywraplp.Solver.CreateSolver('GLOP') is not None\nprint('ok')"
     )
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr
@@ -43,7 +45,7 @@ def test_highspy_is_not_installed():
 def test_models_do_not_load_solvers():
     res = run(
         "import sys, servopt.models, servopt.models.generate, servopt.models.describe\n"
-        "bad = [m for m in sys.modules if m.split('.')[0] in ('ortools', 'pulp')]\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('ortools', 'pulp', 'pyvrp')]\n"
         "bad += [m for m in sys.modules if m.startswith('servopt.optimizer')]\n"
         "print(bad)"
     )
@@ -65,6 +67,21 @@ def test_bare_folder_names_are_not_importable_packages():
 def test_optimizer_package_loads_no_solver_until_a_solve():
     res = run(
         "import sys, servopt.optimizer\n"
-        "print([m for m in sys.modules if m.split('.')[0] in ('ortools', 'pulp')])"
+        "print([m for m in sys.modules if m.split('.')[0] in ('ortools', 'pulp', 'pyvrp')])"
     )
     assert res.returncode == 0 and res.stdout.strip() == "[]", res.stderr
+
+
+def test_only_backend_adapters_import_solver_libraries():
+    """The architecture rule: ortools, pulp and pyvrp appear only under optimizer/backends."""
+    import re
+
+    root = Path(servopt.optimizer.__path__[0]).resolve().parent
+    pattern = re.compile(r"^\s*(import|from)\s+(ortools|pulp|pyvrp)\b", re.MULTILINE)
+    offenders = [
+        str(p.relative_to(root))
+        for folder in ("models", "optimizer")
+        for p in (root / folder).rglob("*.py")
+        if "backends" not in p.parts and pattern.search(p.read_text())
+    ]
+    assert offenders == []

@@ -1,0 +1,645 @@
+r"""Dispatch: which technician does which job, in which order, on one day.
+
+Model (prices in :mod:`servopt.optimizer.dispatch_terms`): every member of a field staff pool
+(a pool with a home depot) leaves its home depot at its shift start, does its jobs and returns
+by the shift end plus the pool's ``max_overtime_min``. A job goes only to a member whose pool
+has its skill at the type's minimum proficiency or above; service starts inside the job's window
+(and by its deadline if the SLA is ``hard``). The objective is
+
+.. math:: w_c\,\text{cost} + w_v\,\text{value} + \text{drop\_cost}\cdot\#\text{dropped}
+
+with (w_c, w_v) = (1, 0) for ``cost``, (0.01, 1) for ``value`` and (1, w) for ``weighted``.
+
+How it is solved:
+
+1. *Screening*: a job that no qualified member could do alone (nobody has the skill, its window
+   lies outside every qualified shift, it cannot be reached in time, or it cannot be done and
+   the member back within the shift and its overtime) is dropped with that reason before search.
+2. *Translation* to an engine-neutral :class:`~servopt.optimizer.routing.RoutingProblem`, in
+   integers (0.1 minute; money to 1/6000 when time is priced): one vehicle type per pool;
+   one routing profile per distinct (skills and proficiencies, cost per km, speed): entering a
+   job the profile's "distance" carries the travel cost plus the expected repeat visit at that
+   proficiency, and an unqualified job is unreachable (its durations exceed every window).
+   A soft deadline becomes one visit per started band late in a mutually exclusive group, each
+   with the drop price less that band's penalty: exact, because SLAs price started hours.
+3. *Search* with the routing backend (PyVRP), time limit and seed honoured.
+4. Above ``max_jobs_per_part`` jobs: *decomposition*. Jobs go to the nearest depot with a
+   qualified pool; depots are split by recursive coordinate bisection until every part has at
+   most that many jobs; parts are solved one after another with time in proportion to their jobs
+   (60% of the limit); then the union, parts' drops included, warm-starts one search over the
+   whole instance (the rest of the time), which repairs the borders.
+5. Every plan is recomputed by the independent checker and evaluator
+   (:func:`~servopt.optimizer.check_routes.evaluate_dispatch`); a plan with a violation is an
+   error, never a result.
+
+The ``nearest`` policy reproduces nearest-engineer dispatch for comparison: jobs in order of
+their window's start; each goes to the qualified member, among those who can still reach it in
+its window and return within their shift and overtime, nearest to where they are now.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from servopt.models.entities import Job, StaffPool
+from servopt.models.errors import BadInputError, Problem
+from servopt.models.network import ServiceNetwork
+from servopt.models.plan import DispatchPolicy, Plan, Route
+from servopt.optimizer.check_routes import evaluate_dispatch
+from servopt.optimizer.dispatch_terms import DispatchOptions, JobPrices, first_time_fix, job_prices
+from servopt.optimizer.params import SolveParams
+from servopt.optimizer.result import Result, Status
+from servopt.optimizer.routing import (
+    EngineRoute,
+    RoutingProblem,
+    RoutingSolution,
+    VehicleKind,
+    Visit,
+    backend,
+    require,
+)
+
+TIME_SCALE = 10  # engine time unit: 0.1 minute
+_INF = int(np.iinfo(np.int64).max)
+
+
+def _ticks(x: float | np.ndarray, up: bool = True) -> Any:
+    """Minutes to engine ticks: exact values stay exact, others round up (or down)."""
+    v = np.asarray(x, dtype=float) * TIME_SCALE
+    r = np.rint(v)
+    out = np.where(np.abs(v - r) < 1e-6, r, np.ceil(v) if up else np.floor(v))
+    return out.astype(np.int64) if out.ndim else int(out)
+
+
+def _shift(p: StaffPool) -> tuple[float, float]:
+    return (p.shifts[0].start_min, p.shifts[0].end_min) if p.shifts else (0.0, math.inf)
+
+
+def _duration(network: ServiceNetwork, job: Job) -> float:
+    jt = network.index["job_types"][job.job_type]
+    return job.duration_min if job.duration_min is not None else jt.duration_min
+
+
+def field_pools(network: ServiceNetwork) -> list[StaffPool]:
+    """Pools that can be dispatched: a home depot, members, and a skill some job type needs."""
+    needed = {jt.skill for jt in network.job_types}
+    return [
+        p
+        for p in network.pools
+        if p.home_depot is not None and p.headcount > 0 and needed & set(p.skills)
+    ]
+
+
+def qualified(network: ServiceNetwork, pool: StaffPool, job: Job) -> bool:
+    jt = network.index["job_types"][job.job_type]
+    prof = pool.skills.get(jt.skill, 0.0)
+    return prof > 0 and prof >= jt.min_proficiency
+
+
+def job_window(job: Job, options: DispatchOptions) -> tuple[float, float]:
+    """When service may start: the job's window, closed at its deadline if the SLA is hard."""
+    e, late = job.window if job.window is not None else (0.0, math.inf)
+    if options.sla == "hard" and job.deadline_min is not None:
+        late = min(late, job.deadline_min)
+    return e, late
+
+
+def screen(
+    network: ServiceNetwork, pools: list[StaffPool], options: DispatchOptions
+) -> dict[str, str]:
+    """Jobs no qualified member could do even alone, each with the reason in domain words."""
+    out: dict[str, str] = {}
+    types = network.index["job_types"]
+    for job in network.jobs:
+        jt = types[job.job_type]
+        e, late = job_window(job, options)
+        if late < e:
+            out[job.id] = (
+                f"its hard SLA deadline {job.deadline_min:g} min is before its window opens "
+                f"at {e:g}"
+            )
+            continue
+        quals = [p for p in pools if qualified(network, p, job)]
+        if not quals:
+            need = f" at proficiency >= {jt.min_proficiency:g}" if jt.min_proficiency else ""
+            out[job.id] = f"no technician has skill {jt.skill!r}{need}"
+            continue
+        overlap = reach = False
+        dur = _duration(network, job)
+        for p in quals:
+            s0, s1 = _shift(p)
+            back_by = s1 + p.max_overtime_min
+            if late < s0 or e > back_by:
+                continue
+            overlap = True
+            assert p.home_depot is not None
+            go = network.travel_min(p.home_depot, job.site, p.speed_kmh)
+            start = max(s0 + go, e)
+            if start > late + 1e-9:
+                continue
+            reach = True
+            back = network.travel_min(job.site, p.home_depot, p.speed_kmh)
+            if start + dur + back <= back_by + 1e-9:
+                break
+        else:
+            if not overlap:
+                out[job.id] = (
+                    f"its window {e:g}-{late:g} min is outside every shift of the technicians "
+                    f"with skill {jt.skill!r}"
+                )
+            elif not reach:
+                out[job.id] = (
+                    f"no technician with skill {jt.skill!r} can reach site {job.site!r} "
+                    f"before its window closes at {late:g} min"
+                )
+            else:
+                out[job.id] = (
+                    f"no technician with skill {jt.skill!r} can do it ({dur:g} min) and be "
+                    "back within the shift and its overtime"
+                )
+    return out
+
+
+@dataclass(frozen=True)
+class _Translation:
+    problem: RoutingProblem
+    pools: tuple[StaffPool, ...]  # index of VehicleKind.pool
+    jobs: tuple[Job, ...]  # index of Visit.job
+    money_scale: float
+    offset: int  # engine units: objective = (engine cost + offset) / money_scale
+
+
+def translate(
+    network: ServiceNetwork,
+    pools: list[StaffPool],
+    jobs: list[Job],
+    prices: dict[str, JobPrices],
+    options: DispatchOptions,
+) -> _Translation:
+    """The dispatch problem on ``pools`` and ``jobs`` as an engine-neutral routing problem."""
+    wc, wv = options.weights
+    types = network.index["job_types"]
+    timed = any(p.cost_per_hour or p.overtime_cost_per_hour for p in pools) and wc > 0
+    ms = 600.0 * TIME_SCALE if timed else float(TIME_SCALE)
+    depots = sorted({p.home_depot for p in pools if p.home_depot is not None})
+    nodes = depots + [j.site for j in jobs]
+    nd = len(depots)
+    coords = np.array([network.location(n) for n in nodes], dtype=float).reshape(-1, 2)
+    skills = sorted({types[j.job_type].skill for j in jobs})
+
+    # A horizon no route can outlast bounds every open-ended window and shift, and bars
+    # unqualified jobs with a duration longer than it (finite numbers keep PyVRP's penalty
+    # arithmetic far from overflow).
+    finite = [
+        t for p in pools for t in (_shift(p)[1] + p.max_overtime_min,) if math.isfinite(t)
+    ] + [t for j in jobs for t in job_window(j, options) if math.isfinite(t)]
+    slowest = min((p.speed_kmh or network.travel.speed_kmh) for p in pools)
+    _, worst = network.matrices(nodes, slowest)
+    horizon_min = (
+        max(finite, default=0.0)
+        + sum(_duration(network, j) for j in jobs)
+        + float(worst.max(initial=0.0)) * (len(jobs) + 1)
+        + 1.0
+    )
+    horizon = _ticks(horizon_min)
+    barred_ticks = 2 * horizon + 1
+    profiles: dict[tuple[Any, ...], int] = {}
+    dist_m: list[np.ndarray] = []
+    dur_m: list[np.ndarray] = []
+    kinds = []
+    for i, p in enumerate(pools):
+        key = (
+            tuple(p.skills.get(s, 0.0) for s in skills),
+            p.cost_per_km,
+            p.speed_kmh,
+        )
+        if key not in profiles:
+            profiles[key] = len(dist_m)
+            km, mins = network.matrices(nodes, p.speed_kmh)
+            extra = np.zeros(len(nodes))
+            barred = np.zeros(len(nodes), dtype=bool)
+            for k, job in enumerate(jobs):
+                jt = types[job.job_type]
+                prof = p.skills.get(jt.skill, 0.0)
+                if not qualified(network, p, job):
+                    barred[nd + k] = True
+                    continue
+                q = 1.0 - first_time_fix(jt.first_time_fix, prof)
+                pr = prices[job.id]
+                extra[nd + k] = wc * q * pr.repeat_cost + wv * q * pr.repeat_downtime
+            dm = np.rint(ms * (wc * p.cost_per_km * km + extra[None, :])).astype(np.int64)
+            tm = _ticks(mins)
+            tm[:, barred] = barred_ticks
+            np.fill_diagonal(dm, 0)
+            np.fill_diagonal(tm, 0)
+            dist_m.append(dm)
+            dur_m.append(tm)
+        s0, s1 = _shift(p)
+        ot = p.max_overtime_min if math.isfinite(s1) else 0.0
+        rate = p.cost_per_hour
+        ot_rate = p.overtime_cost_per_hour if p.overtime_cost_per_hour is not None else rate
+        per_tick = ms / (60.0 * TIME_SCALE)
+        kinds.append(
+            VehicleKind(
+                pool=i,
+                count=p.headcount,
+                depot=depots.index(p.home_depot),  # type: ignore[arg-type]
+                tw_early=_ticks(s0),
+                tw_late=_ticks(s1 + ot, up=False) if math.isfinite(s1) else horizon,
+                shift_duration=_ticks(s1 - s0, up=False) if math.isfinite(s1) else _INF,
+                max_overtime=_ticks(ot, up=False),
+                unit_duration_cost=round(wc * rate * per_tick),
+                unit_overtime_cost=round(wc * max(0.0, ot_rate - rate) * per_tick),
+                capacity=None if p.vehicle_capacity is None else int(p.vehicle_capacity),
+                profile=profiles[
+                    (tuple(p.skills.get(s, 0.0) for s in skills), p.cost_per_km, p.speed_kmh)
+                ],
+            )
+        )
+
+    visits: list[Visit] = []
+    groups: list[tuple[int, ...]] = []
+    offset = 0
+    for k, job in enumerate(jobs):
+        e, late = job_window(job, options)
+        pr = prices[job.id]
+        service = _ticks(_duration(network, job))
+        load = math.ceil(job.quantity - 1e-9)
+        drop = options.drop_cost + wv * pr.drop_value
+        if not options.allow_drops:
+            drop = max(drop, 1e3 * (options.drop_cost + 1.0))
+        big_l = _ticks(late, up=False) if math.isfinite(late) else horizon
+        bands: list[tuple[float, float, float]] = []  # (early, late, penalty)
+        d = job.deadline_min
+        if wv > 0 and options.sla == "soft" and d is not None and d < late:
+            if e <= d:
+                bands.append((e, d, 0.0))
+            horizon = (
+                late
+                if math.isfinite(late)
+                else max(_shift(p)[1] + p.max_overtime_min for p in pools)
+            )
+            b = 1
+            while d + (b - 1) * options.band_min < horizon:
+                lo, hi = max(e, d + (b - 1) * options.band_min), min(late, d + b * options.band_min)
+                pen = wv * pr.downtime_per_h * b * options.band_min / 60.0
+                if hi >= lo and (pen < drop or not options.allow_drops):
+                    bands.append((lo, hi, pen))
+                b += 1
+        if len(bands) > 1:
+            g = len(groups)
+            members = []
+            for lo, hi, pen in bands:
+                prize = round(ms * max(drop - pen, 0.0))
+                members.append(len(visits))
+                visits.append(
+                    Visit(
+                        k,
+                        nd + k,
+                        service,
+                        _ticks(lo),
+                        _ticks(hi, up=False) if math.isfinite(hi) else horizon,
+                        load,
+                        prize,
+                        False,
+                        g,
+                    )
+                )
+            groups.append(tuple(members))
+            offset += round(ms * drop) - sum(visits[m].prize for m in members)
+        else:
+            lo, hi = (bands[0][0], bands[0][1]) if bands else (e, late)
+            pen = bands[0][2] if bands else 0.0
+            required = not options.allow_drops and not pen
+            prize = round(ms * drop)
+            visits.append(
+                Visit(
+                    k,
+                    nd + k,
+                    service,
+                    _ticks(lo),
+                    _ticks(hi, up=False) if math.isfinite(hi) else big_l,
+                    load,
+                    prize - round(ms * pen),
+                    required,
+                )
+            )
+            if not required:
+                offset += round(ms * pen)
+    needs = {"time_windows", "profiles", "optional_visits", "duration_cost", "overtime"}
+    if len(depots) > 1:
+        needs.add("multi_depot")
+    if groups:
+        needs.add("exclusive_groups")
+    if any(k.capacity is not None for k in kinds):
+        needs.add("capacity")
+    problem = RoutingProblem(
+        coords,
+        tuple(range(nd)),
+        tuple(visits),
+        tuple(groups),
+        tuple(kinds),
+        tuple(dist_m),
+        tuple(dur_m),
+        frozenset(needs),
+    )
+    return _Translation(problem, tuple(pools), tuple(jobs), ms, offset)
+
+
+def _decode(tr: _Translation, sol: RoutingSolution) -> tuple[Route, ...]:
+    """Engine routes as plan routes: members numbered per pool in engine order."""
+    used: dict[int, int] = {}
+    routes = []
+    for r in sol.routes:
+        if not r.visits:
+            continue
+        kind = tr.problem.vehicles[r.vehicle]
+        pool = tr.pools[kind.pool]
+        member = used.get(kind.pool, 0)
+        used[kind.pool] = member + 1
+        routes.append(
+            Route(
+                pool=pool.id,
+                member=member,
+                jobs=tuple(tr.jobs[tr.problem.visits[v].job].id for v in r.visits),
+                start_min=r.start / TIME_SCALE,
+            )
+        )
+    return tuple(routes)
+
+
+def _encode(tr: _Translation, routes: tuple[Route, ...]) -> tuple[EngineRoute, ...]:
+    """Plan routes (e.g. from the parts of a decomposition) as engine routes of ``tr``: each
+    job's cheapest visit that its start fits (the engine re-times them anyway)."""
+    pool_kind = {tr.pools[k.pool].id: i for i, k in enumerate(tr.problem.vehicles)}
+    visit_of: dict[str, list[int]] = {}
+    for i, v in enumerate(tr.problem.visits):
+        visit_of.setdefault(tr.jobs[v.job].id, []).append(i)
+    out = []
+    for r in routes:
+        visits = tuple(max(visit_of[j], key=lambda i: tr.problem.visits[i].prize) for j in r.jobs)
+        out.append(EngineRoute(pool_kind[r.pool], visits, 0))
+    return tuple(out)
+
+
+def _bisect(
+    network: ServiceNetwork, depots: list[str], load: dict[str, int], cap: int
+) -> list[list[str]]:
+    """Split depots by coordinate bisection (weighted by their jobs) until each part holds at
+    most ``cap`` jobs, or a single depot."""
+    if sum(load[d] for d in depots) <= cap or len(depots) == 1:
+        return [depots]
+    xy = np.array([network.location(d) for d in depots])
+    axis = int(np.argmax(xy.max(axis=0) - xy.min(axis=0)))
+    order = sorted(depots, key=lambda d: (network.location(d)[axis], d))
+    half, acc, cut = sum(load[d] for d in depots) / 2.0, 0, 1
+    for i, d in enumerate(order[:-1]):
+        acc += load[d]
+        cut = i + 1
+        if acc >= half:
+            break
+    return _bisect(network, order[:cut], load, cap) + _bisect(network, order[cut:], load, cap)
+
+
+def _parts(
+    network: ServiceNetwork, pools: list[StaffPool], jobs: list[Job], cap: int
+) -> list[tuple[list[StaffPool], list[Job]]]:
+    home: dict[str, str] = {}
+    for job in jobs:
+        quals = [p for p in pools if qualified(network, p, job)]
+        best = min(quals, key=lambda p: (network.distance_km(p.home_depot, job.site), p.id))  # type: ignore[arg-type]
+        home[job.id] = best.home_depot  # type: ignore[assignment]
+    depots = sorted({p.home_depot for p in pools if p.home_depot is not None})
+    load = {d: 0 for d in depots}
+    for d in home.values():
+        load[d] += 1
+    out = []
+    for group in _bisect(network, depots, load, cap):
+        members = set(group)
+        out.append(
+            (
+                [p for p in pools if p.home_depot in members],
+                [j for j in jobs if home[j.id] in members],
+            )
+        )
+    return [(p, j) for p, j in out if p and j]
+
+
+@dataclass
+class _Member:
+    pool: StaffPool
+    member: int
+    here: str
+    free_at: float
+    jobs: list[str]
+
+
+def nearest_routes(
+    network: ServiceNetwork, options: DispatchOptions, screened: dict[str, str]
+) -> tuple[tuple[Route, ...], dict[str, str]]:
+    """Nearest-engineer dispatch (see the module docstring) and the jobs it could not place."""
+    members = [
+        _Member(p, m, p.home_depot, _shift(p)[0], [])
+        for p in field_pools(network)
+        if p.home_depot is not None
+        for m in range(p.headcount)
+    ]
+    drops: dict[str, str] = {}
+    order = sorted(
+        (j for j in network.jobs if j.id not in screened),
+        key=lambda j: (job_window(j, options)[0], j.deadline_min or math.inf, j.id),
+    )
+    for job in order:
+        e, late = job_window(job, options)
+        dur = _duration(network, job)
+        best: tuple[tuple[float, float, str, int], _Member, float] | None = None
+        for st in members:
+            p = st.pool
+            if not qualified(network, p, job):
+                continue
+            start = max(st.free_at + network.travel_min(st.here, job.site, p.speed_kmh), e)
+            back = start + dur + network.travel_min(job.site, p.home_depot or st.here, p.speed_kmh)
+            if start > late + 1e-9 or back > _shift(p)[1] + p.max_overtime_min + 1e-9:
+                continue
+            key = (network.distance_km(st.here, job.site), st.free_at, p.id, st.member)
+            if best is None or key < best[0]:
+                best = (key, st, start)
+        if best is None:
+            drops[job.id] = "no qualified technician free to reach it in time (nearest policy)"
+            continue
+        _, st, start = best
+        st.here, st.free_at = job.site, start + dur
+        st.jobs.append(job.id)
+    routes = tuple(
+        Route(pool=st.pool.id, member=st.member, jobs=tuple(st.jobs), start_min=_shift(st.pool)[0])
+        for st in members
+        if st.jobs
+    )
+    return routes, drops
+
+
+def solve_dispatch(
+    network: ServiceNetwork,
+    options: DispatchOptions | None = None,
+    params: SolveParams | None = None,
+    *,
+    plan: Plan | None = None,
+    policy: DispatchPolicy | str = DispatchPolicy.OPTIMISE,
+    iterations: int | None = None,
+) -> Result:
+    """Dispatch the network's jobs to its field technicians (see the module docstring).
+
+    ``plan``: staff changes to dispatch under (head counts, skills: e.g. a redesign's "everyone
+    multi-skill"). ``iterations`` caps the search's iterations as well as its time: with it,
+    the same seed gives the same plan on any machine; with the time limit alone the plan
+    depends on how far the search got (the seed still fixes every random choice).
+    Returns a :class:`~servopt.optimizer.result.Result` whose ``objective`` holds the scalar
+    objective (``objective``) and the plan's ``cost`` and ``value``, recomputed by the
+    evaluator; ``kpis`` as :func:`~servopt.optimizer.check_routes.evaluate_dispatch` plus the
+    engine's own objective, the parts solved and the routing backend.
+    """
+    t0 = time.perf_counter()
+    options = options or DispatchOptions()
+    params = params or SolveParams(time_limit_s=10.0)
+    policy = DispatchPolicy(policy)
+    if iterations is not None and iterations < 1:
+        raise BadInputError([Problem("iterations", f"must be >= 1, got {iterations!r}")])
+    if plan is not None:
+        network = plan.staffed(network)
+    base = plan or Plan()
+    pools = field_pools(network)
+    screened = screen(network, pools, options)
+    if screened and not options.allow_drops:
+        return Result(
+            Status.INFEASIBLE,
+            time.perf_counter() - t0,
+            diagnostics=tuple(f"job {j!r}: {why}" for j, why in screened.items()),
+            params=params,
+            solver="screening",
+        )
+    jobs = [j for j in network.jobs if j.id not in screened]
+    extra: dict[str, Any] = {}
+    if policy is DispatchPolicy.NEAREST:
+        routes, drops = nearest_routes(network, options, screened)
+        solver = "nearest"
+    elif not jobs or not pools:
+        routes, drops, solver = (), {}, "none"
+    else:
+        routes, engine, extra = _optimise(network, pools, jobs, options, params, iterations)
+        solver = engine
+        drops = {}
+    reasons = {**screened, **drops}
+    for j in network.jobs:
+        if j.id not in reasons and not any(j.id in r.jobs for r in routes):
+            reasons[j.id] = (
+                "no qualified technician had time left for it: dropped at its price "
+                f"(drop cost {options.drop_cost:g} plus its downtime)"
+            )
+    out_plan = base.replace(routes=routes, dispatch_policy=policy)
+    kpis = evaluate_dispatch(network, out_plan, options, reasons)
+    runtime = time.perf_counter() - t0
+    if kpis["violations"]:
+        return Result(
+            Status.ERROR,
+            runtime,
+            kpis=kpis,
+            diagnostics=("the route checker rejected the plan:", *kpis["violations"]),
+            params=params,
+            solver=solver,
+        )
+    if extra.get("infeasible") or (not options.allow_drops and kpis["dropped"]):
+        return Result(
+            Status.INFEASIBLE,
+            runtime,
+            kpis=kpis,
+            diagnostics=(
+                "no plan serves every job within the technicians' windows, shifts and capacity"
+                " (the search's best still breaks one)",
+            ),
+            params=params,
+            solver=solver,
+        )
+    kpis = {**kpis, **{k: v for k, v in extra.items() if k != "infeasible"}}
+    return Result(
+        Status.FEASIBLE,
+        runtime,
+        objective={
+            "objective": kpis["objective"],
+            "cost": kpis["cost"],
+            "value": kpis["value"],
+        },
+        plan=out_plan,
+        kpis=kpis,
+        params=params,
+        solver=solver,
+    )
+
+
+def _optimise(
+    network: ServiceNetwork,
+    pools: list[StaffPool],
+    jobs: list[Job],
+    options: DispatchOptions,
+    params: SolveParams,
+    iterations: int | None,
+) -> tuple[tuple[Route, ...], str, dict[str, Any]]:
+    t0 = time.perf_counter()
+    engine = backend(options.backend)
+    prices = job_prices(network, tuple(network.pools), options)
+    whole = translate(network, pools, jobs, prices, options)
+    require(engine, whole.problem)
+    initial = None
+    parts_info: list[dict[str, Any]] = []
+    if len(jobs) > options.max_jobs_per_part:
+        parts = _parts(network, pools, jobs, options.max_jobs_per_part)
+        budget = 0.6 * params.time_limit_s
+        merged: list[Route] = []
+        for k, (p_pools, p_jobs) in enumerate(parts):
+            tr = translate(network, p_pools, p_jobs, prices, options)
+            share = budget * len(p_jobs) / len(jobs)
+            sol = engine.solve(tr.problem, share, params.seed + k, None, iterations)
+            if sol.feasible:
+                merged.extend(_decode(tr, sol))
+            parts_info.append(
+                {"jobs": len(p_jobs), "pools": len(p_pools), "runtime_s": sol.runtime_s}
+            )
+        initial = _encode(whole, tuple(merged))
+    left = max(0.05, params.time_limit_s - (time.perf_counter() - t0))
+    sol = engine.solve(whole.problem, left, params.seed, initial, iterations)
+    extra: dict[str, Any] = {
+        "engine": engine.name,
+        "engine_objective": (
+            (sol.cost + whole.offset + _screened_offset(network, jobs, prices, options, whole))
+            / whole.money_scale
+            if sol.cost is not None
+            else None
+        ),
+        "engine_iterations": sol.iterations,
+        "parts": parts_info,
+    }
+    if not sol.feasible:
+        extra["infeasible"] = True
+        return (), engine.name, extra
+    return _decode(whole, sol), engine.name, extra
+
+
+def _screened_offset(
+    network: ServiceNetwork,
+    jobs: list[Job],
+    prices: dict[str, JobPrices],
+    options: DispatchOptions,
+    tr: _Translation,
+) -> int:
+    """What the screened-out jobs add to the objective (their drop price), in engine units."""
+    kept = {j.id for j in jobs}
+    _, wv = options.weights
+    return sum(
+        round(tr.money_scale * (options.drop_cost + wv * prices[j.id].drop_value))
+        for j in network.jobs
+        if j.id not in kept
+    )
