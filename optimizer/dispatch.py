@@ -208,6 +208,7 @@ def translate(
     )
     horizon = _ticks(horizon_min)
     barred_ticks = 2 * horizon + 1
+    by_speed: dict[float | None, tuple[np.ndarray, np.ndarray]] = {}
     profiles: dict[tuple[Any, ...], int] = {}
     dist_m: list[np.ndarray] = []
     dur_m: list[np.ndarray] = []
@@ -220,7 +221,10 @@ def translate(
         )
         if key not in profiles:
             profiles[key] = len(dist_m)
-            km, mins = network.matrices(nodes, p.speed_kmh)
+            if p.speed_kmh not in by_speed:
+                km_, mins_ = network.matrices(nodes, p.speed_kmh)
+                by_speed[p.speed_kmh] = (km_, _ticks(mins_))
+            km, base_ticks = by_speed[p.speed_kmh]
             extra = np.zeros(len(nodes))
             barred = np.zeros(len(nodes), dtype=bool)
             for k, job in enumerate(jobs):
@@ -233,7 +237,7 @@ def translate(
                 pr = prices[job.id]
                 extra[nd + k] = wc * q * pr.repeat_cost + wv * q * pr.repeat_downtime
             dm = np.rint(ms * (wc * p.cost_per_km * km + extra[None, :])).astype(np.int64)
-            tm = _ticks(mins)
+            tm = base_ticks.copy()
             tm[:, barred] = barred_ticks
             np.fill_diagonal(dm, 0)
             np.fill_diagonal(tm, 0)
@@ -530,7 +534,11 @@ def solve_dispatch(
     elif not jobs or not pools:
         routes, drops, solver = (), {}, "none"
     else:
-        routes, engine, extra = _optimise(network, pools, jobs, options, params, iterations)
+        # Keep a little of the limit for decoding, checking and evaluating the plan.
+        deadline = t0 + params.time_limit_s - min(0.02 * params.time_limit_s, 2.0)
+        routes, engine, extra = _optimise(
+            network, pools, jobs, options, params, iterations, deadline
+        )
         solver = engine
         drops = {}
     reasons = {**screened, **drops}
@@ -587,8 +595,8 @@ def _optimise(
     options: DispatchOptions,
     params: SolveParams,
     iterations: int | None,
+    deadline: float,
 ) -> tuple[tuple[Route, ...], str, dict[str, Any]]:
-    t0 = time.perf_counter()
     engine = backend(options.backend)
     prices = job_prices(network, tuple(network.pools), options)
     whole = translate(network, pools, jobs, prices, options)
@@ -597,7 +605,7 @@ def _optimise(
     parts_info: list[dict[str, Any]] = []
     if len(jobs) > options.max_jobs_per_part:
         parts = _parts(network, pools, jobs, options.max_jobs_per_part)
-        budget = 0.6 * params.time_limit_s
+        budget = 0.6 * (deadline - time.perf_counter())
         merged: list[Route] = []
         for k, (p_pools, p_jobs) in enumerate(parts):
             tr = translate(network, p_pools, p_jobs, prices, options)
@@ -609,7 +617,7 @@ def _optimise(
                 {"jobs": len(p_jobs), "pools": len(p_pools), "runtime_s": sol.runtime_s}
             )
         initial = _encode(whole, tuple(merged))
-    left = max(0.05, params.time_limit_s - (time.perf_counter() - t0))
+    left = max(0.05, deadline - time.perf_counter())
     sol = engine.solve(whole.problem, left, params.seed, initial, iterations)
     extra: dict[str, Any] = {
         "engine": engine.name,

@@ -29,8 +29,10 @@ def invoke(*args: str):
         ["generate"],
         ["solve"],
         ["solve", "placement"],
+        ["solve", "dispatch"],
         ["evaluate"],
         ["evaluate", "placement"],
+        ["evaluate", "dispatch"],
     ],
 )
 def test_help_everywhere_with_examples(cmd):
@@ -296,3 +298,89 @@ def test_solve_staffing_by_interval(tmp_path):
     phone = data["channels"]["phone-booking"]
     assert max(phone["requirements"]) > min(phone["requirements"])  # the morning peak
     assert sum(phone["under"]) == 0
+
+
+def test_solve_dispatch_solomon_json(tmp_path, solomon):
+    out = tmp_path / "c101.json"
+    res = invoke(
+        "solve",
+        "dispatch",
+        str(solomon / "C101.txt"),
+        "--format",
+        "solomon",
+        "--time-limit",
+        "2",
+        "--seed",
+        "1",
+        "--json",
+        str(out),
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    assert set(data) >= {"status", "objective", "runtime_s", "kpis", "plan"}
+    assert data["kpis"]["routes"] == len(data["plan"]["routes"]) >= 10
+    assert data["kpis"]["distance"] == pytest.approx(data["objective"]["objective"])
+    assert data["kpis"]["dropped"] == []
+    assert "vehicles#0:" in res.output and "SLA by segment" in res.output
+
+
+def test_solve_dispatch_nearest_under_a_plan_lists_drops_with_reasons():
+    res = invoke(
+        "solve",
+        "dispatch",
+        str(INSTANCES / "case-a-aftersales.yaml"),
+        "--plan",
+        str(INSTANCES / "case-a-aftersales.cost-only.plan.yaml"),
+        "--policy",
+        "nearest",
+    )
+    assert res.exit_code == 0, res.output
+    assert "solver" not in res.output or "nearest" in res.output
+    assert "dropped job-011: no technician with skill 'excavator-hydraulics' can do it" in (
+        res.output
+    )
+    assert "key-account" in res.output
+
+
+def test_solve_dispatch_impossible_solomon_job_exits_3(tmp_path, solomon):
+    text = (solomon / "C101.txt").read_text().splitlines()
+    # Customer 1's window closes at time 0: nobody can reach it; every job is required.
+    i = next(k for k, line in enumerate(text) if line.split()[:1] == ["1"])
+    f = text[i].split()
+    f[4], f[5] = "0", "0"
+    text[i] = "  ".join(f)
+    path = tmp_path / "C101x.txt"
+    path.write_text("\n".join(text) + "\n")
+    res = invoke("solve", "dispatch", str(path), "--format", "solomon", "--time-limit", "1")
+    assert res.exit_code == 3
+    assert "job 'j1'" in res.output and "before its window closes at 0" in res.output
+
+
+def test_solve_dispatch_bad_file_exit_2(tmp_path):
+    bad = tmp_path / "x.yaml"
+    bad.write_text("name: x\njobs: [{id: j, site: nowhere, job_type: t}]\n")
+    res = invoke("solve", "dispatch", str(bad))
+    assert res.exit_code == 2 and "x.yaml" in res.output and "Traceback" not in res.output
+
+
+def test_evaluate_dispatch_of_hand_written_routes(tmp_path):
+    plan = {
+        "kind": "plan",
+        "name": "two routes",
+        "network": str(INSTANCES / "case-a-aftersales.yaml"),
+        "routes": [
+            {"pool": "region-01-diesel-engine", "jobs": ["job-001"]},
+            # a crane job for an excavator specialist with no crane skill: a violation
+            {"pool": "region-01-excavator-hydraulics", "jobs": ["job-002", "job-003"]},
+        ],
+    }
+    path = tmp_path / "routes.plan.yaml"
+    path.write_text(yaml.safe_dump(plan))
+    out = tmp_path / "kpis.json"
+    res = invoke("evaluate", "dispatch", str(path), "--json", str(out))
+    assert res.exit_code == 0, res.output
+    kpis = json.loads(out.read_text())
+    assert kpis["routes"] == 2 and kpis["served"] == 3
+    assert len(kpis["dropped"]) == 147
+    assert any("needs skill 'crane-structure'" in v for v in kpis["violations"])
+    assert "VIOLATION routes[1].jobs[0]: job 'job-002' needs skill 'crane-structure'" in res.output
