@@ -1172,7 +1172,7 @@ def evaluate_dispatch_cmd(
     net_path = network_file or plan_network_path(plan_file, plan)
     if net_path is None:
         raise BadInputError("the plan names no network; give --network FILE", plan_file)
-    net = _load(net_path, fmt)
+    net = _load(str(net_path), fmt)
     problems = plan.check_against(net)
     if problems:
         raise BadInputError(problems, plan_file)
