@@ -607,6 +607,60 @@ def solve_staffing_cmd(
     _exit_without_plan(mix.status)
 
 
+DISPATCH_PRICING = [
+    click.option(
+        "--objective",
+        type=click.Choice(["cost", "value", "weighted"]),
+        default="cost",
+        show_default=True,
+        help="Company cost (travel, labour, overtime, repeat visits), customer value (late "
+        "hours past the SLA, repeat and drop downtime, by segment), or cost + W x value.",
+    ),
+    click.option(
+        "--value-weight",
+        type=click.FloatRange(min=0),
+        default=1.0,
+        show_default=True,
+        help="W for --objective weighted.",
+    ),
+    click.option(
+        "--sla",
+        type=click.Choice(["soft", "hard"]),
+        default="soft",
+        show_default=True,
+        help="Job deadlines: priced per started hour late (soft) or binding (hard).",
+    ),
+    click.option(
+        "--drop-cost",
+        type=click.FloatRange(min=0),
+        default=10_000.0,
+        show_default=True,
+        help="Price of leaving a job undone today, on top of its downtime.",
+    ),
+]
+
+
+def dispatch_pricing(fn: F) -> F:
+    for opt in reversed(DISPATCH_PRICING):
+        fn = opt(fn)
+    return fn
+
+
+def _dispatch_options(
+    objective: str, value_weight: float, sla: str, drop_cost: float, **more: Any
+) -> Any:
+    from servopt.optimizer.dispatch_terms import DispatchOptions
+    from servopt.optimizer.params import Objective
+
+    return DispatchOptions(
+        objective=Objective(objective),
+        value_weight=value_weight,
+        sla=sla,  # type: ignore[arg-type]
+        drop_cost=drop_cost,
+        **more,
+    )
+
+
 @solve.command(name="dispatch")
 @click.argument("file", type=click.Path())
 @FORMAT
@@ -619,29 +673,7 @@ def solve_staffing_cmd(
     show_default=True,
     help="Optimise the routes, or reproduce nearest-engineer dispatch to compare against.",
 )
-@click.option(
-    "--objective",
-    type=click.Choice(["cost", "value", "weighted"]),
-    default="cost",
-    show_default=True,
-    help="Company cost (travel, labour, overtime, repeat visits), customer value (late hours "
-    "past the SLA, repeat and drop downtime, by segment), or cost + value-weight x value.",
-)
-@click.option("--value-weight", type=click.FloatRange(min=0), default=1.0, show_default=True)
-@click.option(
-    "--sla",
-    type=click.Choice(["soft", "hard"]),
-    default="soft",
-    show_default=True,
-    help="Job deadlines: priced per started hour late (soft) or binding (hard).",
-)
-@click.option(
-    "--drop-cost",
-    type=click.FloatRange(min=0),
-    default=10_000.0,
-    show_default=True,
-    help="Price of leaving a job undone today, on top of its downtime.",
-)
+@dispatch_pricing
 @click.option(
     "--iterations",
     type=click.IntRange(min=1),
@@ -684,18 +716,12 @@ def solve_dispatch_cmd(
     """
     from servopt.models.io import load_plan
     from servopt.optimizer.dispatch import solve_dispatch
-    from servopt.optimizer.dispatch_terms import DispatchOptions
-    from servopt.optimizer.params import Objective, SolveParams
+    from servopt.optimizer.params import SolveParams
 
     net = _load(file, fmt, distance)
     plan = load_plan(plan_file, net) if plan_file else None
-    solomon = fmt == NetworkFormat.SOLOMON
-    options = DispatchOptions(
-        objective=Objective(objective),
-        value_weight=value_weight,
-        sla=sla,  # type: ignore[arg-type]
-        drop_cost=drop_cost,
-        allow_drops=not solomon,
+    options = _dispatch_options(
+        objective, value_weight, sla, drop_cost, allow_drops=fmt != NetworkFormat.SOLOMON
     )
     result = solve_dispatch(
         net,
@@ -1132,15 +1158,7 @@ def evaluate_placement_cmd(
     help="Network file (default: the one the plan names).",
 )
 @FORMAT
-@click.option(
-    "--objective",
-    type=click.Choice(["cost", "value", "weighted"]),
-    default="cost",
-    show_default=True,
-)
-@click.option("--value-weight", type=click.FloatRange(min=0), default=1.0, show_default=True)
-@click.option("--sla", type=click.Choice(["soft", "hard"]), default="soft", show_default=True)
-@click.option("--drop-cost", type=click.FloatRange(min=0), default=10_000.0, show_default=True)
+@dispatch_pricing
 @click.option("--json", "json_out", type=click.Path(), default=None)
 @reports_errors
 def evaluate_dispatch_cmd(
@@ -1164,8 +1182,6 @@ def evaluate_dispatch_cmd(
     """
     from servopt.models.io import load_plan
     from servopt.optimizer.check_routes import evaluate_dispatch
-    from servopt.optimizer.dispatch_terms import DispatchOptions
-    from servopt.optimizer.params import Objective
     from servopt.optimizer.result import json_ready
 
     plan = load_plan(plan_file)
@@ -1176,12 +1192,7 @@ def evaluate_dispatch_cmd(
     problems = plan.check_against(net)
     if problems:
         raise BadInputError(problems, plan_file)
-    options = DispatchOptions(
-        objective=Objective(objective),
-        value_weight=value_weight,
-        sla=sla,  # type: ignore[arg-type]
-        drop_cost=drop_cost,
-    )
+    options = _dispatch_options(objective, value_weight, sla, drop_cost)
     kpis = evaluate_dispatch(plan.staffed(net), plan, options)
     click.echo(f"plan {plan.name!r} on network {net.name!r}: objective {kpis['objective']:,.2f}")
     click.echo(format_dispatch(kpis, plan))

@@ -173,23 +173,24 @@ def assert_consistent(net: ServiceNetwork, result: Any, options: DispatchOptions
             assert p.skills.get(jt.skill, 0) >= max(jt.min_proficiency, 1e-9)
 
 
+def matches_brute_force(case: Any, iterations: int) -> None:
+    net, options = case
+    result = solve_dispatch(net, options, FAST, iterations=iterations)
+    assert_consistent(net, result, options)
+    assert result.objective["objective"] == pytest.approx(brute_force(net, options), abs=1e-6)
+
+
 @settings(max_examples=30)
 @given(tiny(max_jobs=5))
 def test_solver_matches_brute_force_on_small_instances(case: Any) -> None:
-    net, options = case
-    result = solve_dispatch(net, options, FAST, iterations=1500)
-    assert_consistent(net, result, options)
-    assert result.objective["objective"] == pytest.approx(brute_force(net, options), abs=1e-6)
+    matches_brute_force(case, 1500)
 
 
 @pytest.mark.slow
 @settings(max_examples=8)
 @given(tiny(max_jobs=7))
 def test_solver_matches_brute_force_on_seven_jobs(case: Any) -> None:
-    net, options = case
-    result = solve_dispatch(net, options, FAST, iterations=3000)
-    assert_consistent(net, result, options)
-    assert result.objective["objective"] == pytest.approx(brute_force(net, options), abs=1e-6)
+    matches_brute_force(case, 3000)
 
 
 @settings(max_examples=15)
