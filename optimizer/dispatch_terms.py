@@ -46,7 +46,7 @@ class DispatchOptions:
     band_min: float = 60.0
     max_bands: int = 12
     allow_drops: bool = True
-    max_jobs_per_part: int = 700
+    max_jobs_per_part: int = 2000
     backend: str = "pyvrp"
 
     def __post_init__(self) -> None:
