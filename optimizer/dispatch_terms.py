@@ -44,7 +44,6 @@ class DispatchOptions:
     repeat_delay_h: float = 24.0
     sla: Literal["soft", "hard"] = "soft"
     band_min: float = 60.0
-    max_bands: int = 12
     allow_drops: bool = True
     max_jobs_per_part: int = 2000
     backend: str = "pyvrp"
