@@ -101,7 +101,9 @@ class PyVRPBackend:
         data = problem_data(problem)
         # A tick of time warp must cost more than dropping any job, or the best "solution"
         # keeps a late visit instead of dropping it (PyVRP caps penalties at 1e5 by default).
-        top = max((v.prize for v in problem.visits), default=0)
+        # Only optional visits count: raising the cap when every visit is required (Solomon)
+        # lets penalties outgrow the search and stalls it (measured: RC1 at 30 s).
+        top = max((v.prize for v in problem.visits if not v.required), default=0)
         params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=max(1e5, 2.0 * top)))
         rng = pyvrp.RandomNumberGenerator(seed=seed)
         ls = LocalSearch(
