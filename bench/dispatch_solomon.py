@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from _common import OUT, SHARED, write_csv
@@ -128,7 +129,7 @@ def main() -> int:
                 f"gap {row['gap_pct']:7.3f}%  {row['runtime_s']:6.1f} s",
                 flush=True,
             )
-    write_csv(__import__("pathlib").Path(args.out), rows)
+    write_csv(Path(args.out), rows)
     print("\nmean gap to BKS, % (max in brackets)")
     classes = ["C1", "C2", "R1", "R2", "RC1", "RC2"]
     print(f"{'':14}" + "".join(f"{c:>16}" for c in [*classes, "all"]))
@@ -137,15 +138,8 @@ def main() -> int:
             sel = [r for r in rows if r["seconds"] == s and r["engine"] == e]
             cells = []
             for c in [*classes, "all"]:
-                g = [
-                    r["gap_pct"]
-                    for r in sel
-                    if c == "all"
-                    or (
-                        r["instance"].rstrip("0123456789") == c[:-1]
-                        and r["instance"][len(c) - 1] == c[-1]
-                    )
-                ]
+                # the class is the name less its two-digit number: C1, RC2...
+                g = [r["gap_pct"] for r in sel if c in ("all", r["instance"][:-2])]
                 cells.append(f"{statistics.mean(g):8.3f} ({max(g):5.2f})" if g else " " * 16)
             print(f"{s:>4g}s {e:<8}" + "".join(cells))
     return 0

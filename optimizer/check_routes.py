@@ -199,7 +199,7 @@ def evaluate_dispatch(
     """
     options = options or DispatchOptions()
     fig = check_routes(network, plan)
-    prices = job_prices(network, network.pools, options)
+    prices = job_prices(network, options)
     jobs = network.index["jobs"]
     types = network.index["job_types"]
     wc, wv = options.weights

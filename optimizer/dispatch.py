@@ -219,17 +219,24 @@ def translate(
     finite = [
         t for p in pools for t in (_shift(p)[1] + p.max_overtime_min,) if math.isfinite(t)
     ] + [t for j in jobs for t in job_window(j, options) if math.isfinite(t)]
-    slowest = min((p.speed_kmh or network.travel.speed_kmh) for p in pools)
-    _, worst = network.matrices(nodes, slowest)
+    by_speed: dict[float | None, tuple[np.ndarray, np.ndarray]] = {}  # km, travel ticks
+    for speed in {p.speed_kmh for p in pools}:
+        km_, mins_ = network.matrices(nodes, speed)
+        by_speed[speed] = (km_, _ticks(mins_))
+    worst_min = max(float(t.max(initial=0)) for _, t in by_speed.values()) / TIME_SCALE
     horizon_min = (
         max(finite, default=0.0)
         + sum(_duration(network, j) for j in jobs)
-        + float(worst.max(initial=0.0)) * (len(jobs) + 1)
+        + worst_min * (len(jobs) + 1)
         + 1.0
     )
     horizon = _ticks(horizon_min)
     barred_ticks = 2 * horizon + 1
-    by_speed: dict[float | None, tuple[np.ndarray, np.ndarray]] = {}
+
+    def late_ticks(t: float) -> int:
+        """A closing time in ticks (rounded down); open-ended ones close at the horizon."""
+        return _ticks(t, up=False) if math.isfinite(t) else horizon
+
     profiles: dict[tuple[Any, ...], int] = {}
     dist_m: list[np.ndarray] = []
     dur_m: list[np.ndarray] = []
@@ -238,9 +245,6 @@ def translate(
         key = profile_key(p, skills)
         if key not in profiles:
             profiles[key] = len(dist_m)
-            if p.speed_kmh not in by_speed:
-                km_, mins_ = network.matrices(nodes, p.speed_kmh)
-                by_speed[p.speed_kmh] = (km_, _ticks(mins_))
             km, base_ticks = by_speed[p.speed_kmh]
             extra = np.zeros(len(nodes))
             barred = np.zeros(len(nodes), dtype=bool)
@@ -271,13 +275,16 @@ def translate(
                 count=p.headcount,
                 depot=depots.index(p.home_depot),  # type: ignore[arg-type]
                 tw_early=_ticks(s0),
-                tw_late=_ticks(s1 + ot, up=False) if math.isfinite(s1) else horizon,
+                tw_late=late_ticks(s1 + ot),
                 shift_duration=_ticks(s1 - s0, up=False) if math.isfinite(s1) else _INF,
                 max_overtime=_ticks(ot, up=False),
                 unit_duration_cost=round(wc * rate * per_tick),
                 unit_overtime_cost=round(wc * max(0.0, ot_rate - rate) * per_tick),
                 capacity=None if p.vehicle_capacity is None else int(p.vehicle_capacity),
-                profile=profiles[profile_key(p, skills)],
+                profile=profiles[key],
+                # Time is paid from the shift start: start there, so that overtime is the
+                # return past the shift end (as the route checker counts it).
+                start_late=_ticks(s0) if rate or ot else None,
             )
         )
 
@@ -289,22 +296,17 @@ def translate(
         pr = prices[job.id]
         service = _ticks(_duration(network, job))
         load = math.ceil(job.quantity - 1e-9)
-        drop = options.drop_cost + wv * pr.drop_value
+        drop = pr.drop_price(options)
         if not options.allow_drops:
             drop = max(drop, 1e3 * (options.drop_cost + 1.0))
-        big_l = _ticks(late, up=False) if math.isfinite(late) else horizon
         bands: list[tuple[float, float, float]] = []  # (early, late, penalty)
         d = job.deadline_min
         if wv > 0 and options.sla == "soft" and d is not None and d < late:
             if e <= d:
                 bands.append((e, d, 0.0))
-            horizon = (
-                late
-                if math.isfinite(late)
-                else max(_shift(p)[1] + p.max_overtime_min for p in pools)
-            )
+            last = min(late, horizon_min)  # no route ends later
             b = 1
-            while d + (b - 1) * options.band_min < horizon:
+            while d + (b - 1) * options.band_min < last:
                 lo, hi = max(e, d + (b - 1) * options.band_min), min(late, d + b * options.band_min)
                 pen = wv * pr.downtime_per_h * b * options.band_min / 60.0
                 if hi >= lo and (pen < drop or not options.allow_drops):
@@ -322,7 +324,7 @@ def translate(
                         nd + k,
                         service,
                         _ticks(lo),
-                        _ticks(hi, up=False) if math.isfinite(hi) else horizon,
+                        late_ticks(hi),
                         load,
                         prize,
                         False,
@@ -342,7 +344,7 @@ def translate(
                     nd + k,
                     service,
                     _ticks(lo),
-                    _ticks(hi, up=False) if math.isfinite(hi) else big_l,
+                    late_ticks(hi),
                     load,
                     prize - round(ms * pen),
                     required,
@@ -393,8 +395,9 @@ def _decode(tr: _Translation, sol: RoutingSolution) -> tuple[Route, ...]:
 
 
 def _encode(tr: _Translation, routes: tuple[Route, ...]) -> tuple[EngineRoute, ...]:
-    """Plan routes (e.g. from the parts of a decomposition) as engine routes of ``tr``: each
-    job's cheapest visit that its start fits (the engine re-times them anyway)."""
+    """Plan routes (e.g. from the parts of a decomposition) as engine routes of ``tr``, each job
+    as its on-time visit (the largest prize); the engine re-times them and moves a job to
+    another lateness band where its start needs it."""
     pool_kind = {tr.pools[k.pool].id: i for i, k in enumerate(tr.problem.vehicles)}
     visit_of: dict[str, list[int]] = {}
     for i, v in enumerate(tr.problem.visits):
@@ -557,8 +560,9 @@ def solve_dispatch(
         solver = engine
         drops = {}
     reasons = {**screened, **drops}
+    served = {j for r in routes for j in r.jobs}
     for j in network.jobs:
-        if j.id not in reasons and not any(j.id in r.jobs for r in routes):
+        if j.id not in reasons and j.id not in served:
             reasons[j.id] = (
                 "no qualified technician had time left for it: dropped at its price "
                 f"(drop cost {options.drop_cost:g} plus its downtime)"
@@ -613,7 +617,7 @@ def _optimise(
     deadline: float,
 ) -> tuple[tuple[Route, ...], str, dict[str, Any]]:
     engine = backend(options.backend)
-    prices = job_prices(network, tuple(network.pools), options)
+    prices = job_prices(network, options)
     size = matrix_bytes(network, pools, jobs)
     cap = options.max_jobs_per_part
     if size > MATRIX_BUDGET_BYTES:
@@ -643,7 +647,7 @@ def _optimise(
             return tuple(merged), engine.name, extra
     whole = translate(network, pools, jobs, prices, options)
     require(engine, whole.problem)
-    if parts_info:
+    if parts_info and "initial_solution" in engine.capabilities:
         initial = _encode(whole, tuple(merged))
     left = max(0.05, deadline - time.perf_counter())
     sol = engine.solve(whole.problem, left, params.seed, initial, iterations)
@@ -671,9 +675,8 @@ def _screened_offset(
 ) -> int:
     """What the screened-out jobs add to the objective (their drop price), in engine units."""
     kept = {j.id for j in jobs}
-    _, wv = options.weights
     return sum(
-        round(tr.money_scale * (options.drop_cost + wv * prices[j.id].drop_value))
+        round(tr.money_scale * prices[j.id].drop_price(options))
         for j in network.jobs
         if j.id not in kept
     )

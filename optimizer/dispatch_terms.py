@@ -99,11 +99,14 @@ class JobPrices:
     downtime_per_h: float
     drop_value: float
 
+    def drop_price(self, options: DispatchOptions) -> float:
+        """What dropping the job adds to the scalar objective."""
+        return options.drop_cost + options.weights[1] * self.drop_value
 
-def job_prices(
-    network: ServiceNetwork, pools: tuple, options: DispatchOptions
-) -> dict[str, JobPrices]:
-    """:class:`JobPrices` of every job, with ``pools`` the staff pools in force (a plan's)."""
+
+def job_prices(network: ServiceNetwork, options: DispatchOptions) -> dict[str, JobPrices]:
+    """:class:`JobPrices` of every job, with the network's staff (``plan.staffed(network)`` for
+    a plan's)."""
     out = {}
     types = network.index["job_types"]
     for job in network.jobs:
@@ -112,18 +115,14 @@ def job_prices(
         seg = network.segment(site.segment)
         dur = job.duration_min if job.duration_min is not None else jt.duration_min
         experts = [
-            p
-            for p in pools
+            (network.distance_km(p.home_depot, job.site), p.id, p.home_depot, p)
+            for p in network.pools
             if p.home_depot is not None and p.headcount > 0 and p.skills.get(jt.skill, 0) >= 1.0
         ]
         if experts:
-            best = min(
-                experts,
-                key=lambda p: (network.distance_km(p.home_depot, job.site), p.id),
-            )
-            km = 2 * network.distance_km(best.home_depot, job.site)
-            mins = 2 * network.travel_min(best.home_depot, job.site, best.speed_kmh) + dur
-            repeat = km * best.cost_per_km + mins / 60.0 * best.cost_per_hour
+            one_way_km, _, depot, best = min(experts, key=lambda e: e[:2])
+            mins = 2 * network.travel_min(depot, job.site, best.speed_kmh) + dur
+            repeat = 2 * one_way_km * best.cost_per_km + mins / 60.0 * best.cost_per_hour
         else:
             repeat = 0.0  # nobody better exists: no repeat visit to price
         rate = seg.downtime_cost_per_hour

@@ -50,6 +50,7 @@ class VehicleKind:
     unit_overtime_cost: int
     capacity: int | None
     profile: int
+    start_late: int | None = None  # latest departure (None: any time in the shift)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def problem_data(problem: RoutingProblem) -> pyvrp.ProblemData:
             unit_duration_cost=k.unit_duration_cost,
             unit_overtime_cost=k.unit_overtime_cost,
             profile=k.profile,
-            start_late=k.tw_early if k.unit_duration_cost or k.max_overtime else None,
+            start_late=k.start_late,
         )
         for k in problem.vehicles
     ]

@@ -335,7 +335,7 @@ def test_solve_dispatch_nearest_under_a_plan_lists_drops_with_reasons():
         "nearest",
     )
     assert res.exit_code == 0, res.output
-    assert "solver" not in res.output or "nearest" in res.output
+    assert "(nearest)" in res.output
     assert "dropped job-011: no technician with skill 'excavator-hydraulics' can do it" in (
         res.output
     )
