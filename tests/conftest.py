@@ -14,10 +14,20 @@ SHARED = Path(os.environ.get("SERVOPT_SHARED", REPO.parent / "shared"))
 ORLIB = SHARED / "benchmarks" / "orlib-cap"
 SOLOMON = SHARED / "benchmarks" / "solomon"
 
-settings.register_profile(
-    "servopt", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+# Two Hypothesis profiles with the same properties and the same example counts:
+# - "dev" (the default) explores: new random examples on every run, failures kept in the local
+#   example database and replayed first, so a run on your machine keeps looking for defects;
+# - "ci" is derandomized with no example database, so CI draws the same examples on every run
+#   of the same Hypothesis version (selected by .ci/run through SERVOPT_HYPOTHESIS_PROFILE, or by
+#   CI=true). When a property fails under either, it found something: fix the code.
+_COMMON: dict = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("dev", **_COMMON)
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, **_COMMON)
+settings.load_profile(
+    os.environ.get(
+        "SERVOPT_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") == "true" else "dev"
+    )
 )
-settings.load_profile("servopt")
 
 
 def need(path: Path) -> Path:
