@@ -1,4 +1,10 @@
-"""Shared fixtures: paths to the repository, the bundled instances and the benchmark sets."""
+"""Shared fixtures: paths to the repository, the bundled instances and the benchmark sets.
+
+The fast tests read the benchmark subset vendored in ``instances/benchmarks`` (fixtures ``orlib``,
+``solomon``): they need nothing outside the project. Only the ``slow`` tier reads the full sets in
+``../shared/benchmarks`` (or ``$SERVOPT_SHARED/benchmarks``; fixtures ``orlib_full``,
+``solomon_full``) and skips, saying why, when they are not there.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +16,12 @@ from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parents[1]
 INSTANCES = REPO / "instances"
-SHARED = Path(os.environ.get("SERVOPT_SHARED", REPO.parent / "shared"))
-ORLIB = SHARED / "benchmarks" / "orlib-cap"
-SOLOMON = SHARED / "benchmarks" / "solomon"
+BENCH = INSTANCES / "benchmarks"  # the vendored subset, with its README (provenance)
+ORLIB = BENCH / "orlib-cap"
+SOLOMON = BENCH / "solomon"
+SHARED = Path(os.environ.get("SERVOPT_SHARED", REPO.parent / "shared"))  # slow tier only
+SHARED_ORLIB = SHARED / "benchmarks" / "orlib-cap"
+SHARED_SOLOMON = SHARED / "benchmarks" / "solomon"
 
 # Two Hypothesis profiles with the same properties and the same example counts:
 # - "dev" (the default) explores: new random examples on every run, failures kept in the local
@@ -31,7 +40,7 @@ settings.load_profile(
 
 
 def need(path: Path) -> Path:
-    """Skip (with the reason) when a benchmark folder is not next to the checkout."""
+    """Slow tier only: skip, saying why, when a full benchmark set is not next to the checkout."""
     if not path.exists():
         pytest.skip(f"benchmark data not found at {path} (set SERVOPT_SHARED)")
     return path
@@ -39,12 +48,26 @@ def need(path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def orlib() -> Path:
-    return need(ORLIB)
+    """The vendored OR-Library subset (8 instances and their rows of optimal.csv)."""
+    return ORLIB
 
 
 @pytest.fixture(scope="session")
 def solomon() -> Path:
-    return need(SOLOMON)
+    """The vendored Solomon subset (one instance per class, their rows of the bks tables)."""
+    return SOLOMON
+
+
+@pytest.fixture(scope="session")
+def orlib_full() -> Path:
+    """All 37 OR-Library instances, outside the project: for tests marked slow."""
+    return need(SHARED_ORLIB)
+
+
+@pytest.fixture(scope="session")
+def solomon_full() -> Path:
+    """All 56 Solomon instances, outside the project: for tests marked slow."""
+    return need(SHARED_SOLOMON)
 
 
 @pytest.fixture(scope="session")

@@ -1,18 +1,21 @@
-"""The benchmark adapters against the published files (../shared/benchmarks)."""
+"""The benchmark adapters against the published files: the subset vendored in
+instances/benchmarks (fast), and the full sets in ../shared/benchmarks (slow tier)."""
 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 
 from servopt.models import BadInputError, load_network
+from tests.conftest import BENCH, SHARED, need
 
 
-def test_all_orlib_instances_load_as_placement_networks(orlib):
-    files = sorted(orlib.glob("cap*.txt"))
-    assert len(files) == 37
-    with open(orlib / "optimal.csv") as fh:
+def _check_orlib_folder(folder: Path) -> int:
+    """Every cap*.txt loads as a placement network and has its row in optimal.csv."""
+    files = sorted(folder.glob("cap*.txt"))
+    with open(folder / "optimal.csv") as fh:
         optimal = {r["instance"] for r in csv.DictReader(fh)}
     assert {f.stem for f in files} == optimal
     for f in files:
@@ -21,6 +24,16 @@ def test_all_orlib_instances_load_as_placement_networks(orlib):
         assert net.total_demand == pytest.approx(58268)
         assert len(net.arcs) == 50 * len(net.depots)
         assert not any(d.open_today for d in net.depots)
+    return len(files)
+
+
+def test_vendored_orlib_instances_load_as_placement_networks(orlib):
+    assert _check_orlib_folder(orlib) == 8
+
+
+@pytest.mark.slow
+def test_all_orlib_instances_load_as_placement_networks(orlib_full):
+    assert _check_orlib_folder(orlib_full) == 37
 
 
 def test_orlib_numbers_are_read_in_the_right_places(orlib):
@@ -34,17 +47,45 @@ def test_orlib_numbers_are_read_in_the_right_places(orlib):
 
 
 CAPACITY = {"C1": 200, "R1": 200, "RC1": 200, "C2": 700, "R2": 1000, "RC2": 1000}
+BKS_TABLES = ("bks.csv", "bks_hierarchical.csv", "bks_distance_exact.csv")
 
 
-def test_all_solomon_instances_load_as_dispatch_networks(solomon):
-    files = sorted(solomon.glob("*.txt"))
-    assert len(files) == 56
+def _check_solomon_folder(folder: Path) -> int:
+    """Every *.txt loads as a dispatch network and has its row in each bks table."""
+    files = sorted(folder.glob("*.txt"))
+    for table in BKS_TABLES:
+        with open(folder / table) as fh:
+            assert {r["instance"] for r in csv.DictReader(fh)} == {f.stem for f in files}, table
     for f in files:
         net = load_network(f, "solomon")
         assert len(net.jobs) == 100 and len(net.sites) == 100
         (pool,) = net.pools
         assert pool.headcount == 25
         assert pool.vehicle_capacity == CAPACITY[f.stem[:-2]], f.stem  # C101 -> C1
+    return len(files)
+
+
+def test_vendored_solomon_instances_load_as_dispatch_networks(solomon):
+    assert _check_solomon_folder(solomon) == 6
+    assert {f.stem[:-2] for f in solomon.glob("*.txt")} == set(CAPACITY)  # one of each class
+
+
+@pytest.mark.slow
+def test_all_solomon_instances_load_as_dispatch_networks(solomon_full):
+    assert _check_solomon_folder(solomon_full) == 56
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["orlib-cap", "solomon"])
+def test_vendored_files_are_copies_of_the_full_sets(name):
+    """instances/benchmarks holds byte-identical copies, and the full tables' rows."""
+    full = need(SHARED / "benchmarks" / name)
+    for f in sorted((BENCH / name).iterdir()):
+        if f.suffix == ".txt":
+            assert f.read_bytes() == (full / f.name).read_bytes(), f.name
+        elif f.suffix == ".csv":
+            rows = set((full / f.name).read_text().splitlines())
+            assert set(f.read_text().splitlines()) <= rows, f.name
 
 
 def test_solomon_rows_and_distance_conventions(solomon):
