@@ -33,9 +33,7 @@ _COMMON: dict = {"deadline": None, "suppress_health_check": [HealthCheck.too_slo
 settings.register_profile("dev", **_COMMON)
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True, **_COMMON)
 settings.load_profile(
-    os.environ.get(
-        "SERVOPT_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") == "true" else "dev"
-    )
+    os.environ.get("SERVOPT_HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") == "true" else "dev")
 )
 
 
