@@ -381,3 +381,61 @@ def test_options_are_validated() -> None:
         DispatchOptions(drop_cost=-1.0)
     with pytest.raises(BadInputError, match="iterations"):
         solve_dispatch(network([], [pool("p0", "d1", {"s1": 1.0, "s2": 1.0})]), iterations=0)
+
+
+def two_job_network(sites: list[tuple[float, float]], jobs: list[dict[str, Any]], **p0: Any) -> Any:
+    """The networks the brute-force property found: two technicians at d1, p0 qualified for
+    both job types, p1 for t1 only."""
+    pools = [
+        pool(
+            "p0", "d1", {"s1": 1.0, "s2": 0.7}, **{"rate": 0.0, "overtime": 0.0, "end": 600.0, **p0}
+        ),
+        pool("p1", "d1", {"s1": 0.7}, rate=0.0, overtime=0.0, end=600.0),
+    ]
+    return network(
+        [{"xy": xy, "rate": 0.0, "downtime": 0.0, **j} for xy, j in zip(sites, jobs, strict=True)],
+        pools,
+    )
+
+
+def test_job_goes_to_the_only_qualified_technician_when_a_colleague_can_take_the_other() -> None:
+    """Issue 9: j0 needs p0 (only p0 has s2); j1 both can do. The search used to give j1 to p0,
+    drop j0 and leave p1 idle (10,004.20): its time-warp penalty started at the price of a
+    dropped job per tick, so it never stepped through the infeasible neighbour (j0 into p0's
+    route, late) on the way to the optimum (j1 moved to p1)."""
+    net = two_job_network(
+        [(0.0, 9.0), (2.0, 0.0)],
+        [
+            {"job_type": "t2", "window": [480.0, 540.0]},
+            {"job_type": "t1", "window": [480.0, 540.0]},
+        ],
+    )
+    opts = DispatchOptions(drop_cost=10_000.0)
+    assert brute_force(net, opts) == pytest.approx(23.34)
+    for params, iterations in (
+        (SolveParams(time_limit_s=30, seed=1), 1500),
+        (SolveParams(time_limit_s=2, seed=1), None),
+    ):
+        result = solve_dispatch(net, opts, params, iterations=iterations)
+        assert_consistent(net, result, opts)
+        assert result.objective["objective"] == pytest.approx(23.34)
+        assert result.kpis["dropped"] == []
+
+
+def test_a_route_worth_less_than_its_two_drops_is_dropped_whole() -> None:
+    """Found by the property test with an exploring seed: serving both jobs costs 117.15,
+    dropping both 100, and each single drop costs more than it saves."""
+    net = two_job_network(
+        [(13.0, 0.0), (21.0, 0.0)],
+        [
+            {"job_type": "t2", "window": [480.0, 540.0], "deadline_min": 480.0},
+            {"job_type": "t1", "window": [540.0, 600.0]},
+        ],
+        rate=30.0,
+        end=720.0,
+    )
+    opts = DispatchOptions(objective="weighted", drop_cost=50.0)
+    assert brute_force(net, opts) == pytest.approx(100.0)
+    result = solve_dispatch(net, opts, SolveParams(time_limit_s=30, seed=3), iterations=1500)
+    assert_consistent(net, result, opts)
+    assert result.objective["objective"] == pytest.approx(100.0)
