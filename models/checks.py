@@ -7,7 +7,7 @@ words of the domain. Field-level rules (signs, finiteness) are in :mod:`servopt.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -15,6 +15,7 @@ import networkx as nx
 from servopt.models.errors import Problem
 
 if TYPE_CHECKING:
+    from servopt.models.entities import Journey, Segment
     from servopt.models.network import ServiceNetwork
 
 _PROB_TOL = 1e-9
@@ -180,7 +181,7 @@ def check_network(
 
     resources = known["pools"] | known["channels"]
     for i, jr in enumerate(net.journeys):
-        out.extend(journey_problems(f"journeys[{i}]", jr, resources))
+        out.extend(journey_problems(f"journeys[{i}]", jr, resources, segments=net.segments))
         ref(f"journeys[{i}].segment", jr.segment, "segments")
         ref(f"journeys[{i}].channel", jr.channel, "channels")
 
@@ -190,7 +191,12 @@ def check_network(
     return out
 
 
-def journey_problems(path: str, jr: Any, resources: set[str]) -> list[Problem]:
+def journey_problems(
+    path: str, jr: Any, resources: set[str], *, segments: Sequence[Segment] | None = None
+) -> list[Problem]:
+    """Every problem of journey ``jr`` (at ``path``): steps, transitions, reachability, loops
+    that can never be left; with the network's ``segments``, also what the demand entering the
+    journey (:func:`journey_segments`) needs: a resource for every step that takes time."""
     out: list[Problem] = []
     step_ids: dict[str, int] = {}
     for j, st in enumerate(jr.steps):
@@ -243,7 +249,80 @@ def journey_problems(path: str, jr: Any, resources: set[str]) -> list[Problem]:
                         f"step {sid!r} cannot be reached from start {jr.start!r}",
                     )
                 )
+    out.extend(closed_loop_problems(path, jr))
+    if segments is not None:
+        demand = sum(s.demand_per_day for s in journey_segments(segments, jr))
+        for j, st in enumerate(jr.steps):
+            if demand > 0 and st.resource is None and st.service_min > 0:
+                out.append(
+                    Problem(
+                        f"{path}.steps[{j}].resource",
+                        f"step {st.id!r} takes time but no staff pool or channel serves it, so "
+                        f"the queue of the {demand:g} cases a day that enter the journey cannot "
+                        "be computed; name the pool or channel that does it",
+                    )
+                )
     return out
+
+
+def journey_segments(segments: Iterable[Segment], journey: Journey) -> tuple[Segment, ...]:
+    """The segments whose demand enters ``journey``: its ``segment``; without one, every
+    segment that can use its ``channel``; with neither, none (nothing ties it to demand)."""
+    if journey.segment is not None:
+        return tuple(s for s in segments if s.id == journey.segment)
+    if journey.channel is not None:
+        return tuple(s for s in segments if journey.channel in s.channels)
+    return ()
+
+
+def closed_loops(
+    journey: Any, probs: Mapping[tuple[str, str], float] | None = None
+) -> list[tuple[str, ...]]:
+    """The loops of ``journey`` a case can never leave, each as its step ids in step order.
+
+    The journey is an absorbing Markov chain: a case at step i fails with its
+    ``failure_prob``, else moves along the transitions and ends with the rest. A loop (a
+    strongly connected set of steps with a cycle) with no transition out of it, no failure and
+    no end is a closed class: a case that enters it never finishes (and the fundamental matrix
+    does not exist). ``probs`` overrides transition probabilities by (source, target).
+    """
+    ids = [s.id for s in journey.steps]
+    known = set(ids)
+    stay = {s.id: 1.0 - s.failure_prob for s in journey.steps}
+    out_p: dict[str, float] = defaultdict(float)
+    g = nx.DiGraph()
+    g.add_nodes_from(ids)
+    for t in journey.transitions:
+        p = probs.get((t.source, t.target), t.probability) if probs else t.probability
+        if t.source in known and t.target in known and p * stay[t.source] > 0:
+            g.add_edge(t.source, t.target)
+            out_p[t.source] += p
+    found = []
+    for comp in nx.strongly_connected_components(g):
+        if len(comp) == 1 and not any(g.has_edge(i, i) for i in comp):
+            continue  # a single step without a self-loop is no loop
+        if any(j not in comp for i in comp for j in g.successors(i)):
+            continue
+        ends = sum(1.0 - stay[i] * min(out_p[i], 1.0) for i in comp)
+        if ends <= 1e-12:
+            found.append(tuple(i for i in ids if i in comp))
+    return sorted(found, key=lambda loop: ids.index(loop[0]))
+
+
+def closed_loop_problems(
+    path: str, journey: Any, probs: Mapping[tuple[str, str], float] | None = None
+) -> list[Problem]:
+    """One problem per loop of ``journey`` that can never be left (:func:`closed_loops`)."""
+    return [
+        Problem(
+            f"{path}.transitions",
+            f"steps {', '.join(map(repr, loop))} form a loop that can never be left (they "
+            "form a loop left with probability 0): a case that enters it never ends; give "
+            "one of them a transition out, an end (outgoing probabilities below 1) or a "
+            "failure probability",
+        )
+        for loop in closed_loops(journey, probs)
+    ]
 
 
 def _hint(value: str, known: set[str]) -> str:

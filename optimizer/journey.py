@@ -28,6 +28,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from servopt.models.checks import closed_loop_problems, closed_loops, journey_segments
 from servopt.models.entities import Journey
 from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import ServiceNetwork
@@ -70,26 +71,13 @@ def _chain(
     return ids, p, fail
 
 
-def _visits(journey: Journey, p: np.ndarray) -> np.ndarray:
+def _visits(
+    journey: Journey, p: np.ndarray, probs: dict[tuple[str, str], float] | None = None
+) -> np.ndarray:
     n = len(p)
-    ids = [s.id for s in journey.steps]
-    g = nx.DiGraph()
-    g.add_nodes_from(range(n))
-    g.add_edges_from((i, j) for i in range(n) for j in range(n) if p[i, j] > 0)
-    for comp in nx.strongly_connected_components(g):
-        leaves = any(j not in comp for i in comp for j in g.successors(i))
-        exits = sum(1.0 - p[i].sum() for i in comp)
-        if (len(comp) > 1 or any(p[i, i] > 0 for i in comp)) and not leaves and exits <= 1e-12:
-            names = ", ".join(repr(ids[i]) for i in sorted(comp))
-            raise BadInputError(
-                [
-                    Problem(
-                        f"journeys[{journey.id}]",
-                        f"steps {names} form a loop left with probability 0: the journey "
-                        "never ends (give one of them an exit or a failure probability)",
-                    )
-                ]
-            )
+    loops = closed_loop_problems(f"journeys[{journey.id}]", journey, probs)
+    if loops:
+        raise BadInputError(loops)
     try:
         fundamental = np.linalg.inv(np.eye(n) - p)
     except np.linalg.LinAlgError:
@@ -120,19 +108,19 @@ def analyse_journey(
     """Expected end-to-end figures of a journey (see the module docstring).
 
     ``journey`` is a journey or its id; a ``plan``'s redesigned journey of the same id replaces
-    the network's, and its pool changes set the head counts. Arrivals default to the journey's
-    segment's ``demand_per_day`` spread over ``hours_per_day``; without arrivals, waits are 0
-    and only structure and service times are reported.
+    the network's, and its pool changes set the head counts. Arrivals default to the demand
+    that enters the journey (:func:`journey_arrivals_per_hour`: its segment's, or that of every
+    segment that can use its channel, ``demand_per_day`` over ``hours_per_day``); without
+    arrivals (none given, no demand enters it), waits are 0 and only structure and service
+    times are reported.
     """
     plan = plan or Plan()
     if isinstance(journey, str):
         journey = plan.journey(network, journey)
     else:  # a redesign of the same journey in the plan takes its place
         journey = next((j for j in plan.journeys if j.id == journey.id), journey)
-    if arrivals_per_hour is None and journey.segment is not None:
-        per_day = network.segment(journey.segment).demand_per_day
-        if per_day > 0:
-            arrivals_per_hour = per_day / hours_per_day
+    if arrivals_per_hour is None:
+        arrivals_per_hour = journey_arrivals_per_hour(network, journey, hours_per_day)
     if arrivals_per_hour is not None and not (
         arrivals_per_hour > 0 and math.isfinite(arrivals_per_hour)
     ):
@@ -155,8 +143,8 @@ def analyse_journey(
         # A rework loop: the transition lies on a cycle, and its step has another way on.
         if nx.has_path(graph, t.target, t.source):
             probs = _without(journey, t.source, t.target)
-            if probs is None:
-                continue
+            if probs is None or closed_loops(journey, probs):
+                continue  # no other way on, or removing it would trap cases in another loop
             fixed = _figures(network, journey, plan, heads, arrivals_per_hour, probs, None)
             moments.append(
                 {
@@ -167,6 +155,20 @@ def analyse_journey(
             )
     moments.sort(key=lambda m: -float(m["minutes_saved"]))
     return JourneyFigures(**{**base.__dict__, "moments_of_truth": tuple(moments)})
+
+
+def journey_arrivals_per_hour(
+    network: ServiceNetwork, journey: Journey, hours_per_day: float = 8.0
+) -> float | None:
+    """Cases per hour entering ``journey`` from the network: the ``demand_per_day`` of the
+    segments that enter it (its ``segment``; without one, every segment that can use its
+    ``channel``: :func:`servopt.models.checks.journey_segments`) over ``hours_per_day``, the
+    convention of the channel mix (:func:`servopt.optimizer.channels.plan_channels`). None when
+    no demand enters it."""
+    if not (hours_per_day > 0 and math.isfinite(hours_per_day)):
+        raise BadInputError([Problem("hours_per_day", f"must be > 0, got {hours_per_day!r}")])
+    per_day = sum(s.demand_per_day for s in journey_segments(network.segments, journey))
+    return per_day / hours_per_day if per_day > 0 else None
 
 
 def _without(journey: Journey, source: str, target: str) -> dict[tuple[str, str], float] | None:
@@ -194,7 +196,7 @@ def _figures(
     speed: dict[str, float] | None,
 ) -> JourneyFigures:
     ids, p, fail = _chain(journey, probs)
-    v = _visits(journey, p)
+    v = _visits(journey, p, probs)
     service = np.array([s.service_min * (speed or {}).get(s.id, 1.0) for s in journey.steps])
     dept = [s.department for s in journey.steps]
     handoffs = float(
