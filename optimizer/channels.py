@@ -96,6 +96,17 @@ def plan_channels(
     demand = {
         s.id: s.demand_per_day / hours_per_day for s in network.segments if s.demand_per_day > 0
     }
+    if not demand:
+        return ChannelMix(
+            Status.OPTIMAL,
+            time.perf_counter() - start,
+            0.0,
+            diagnostics=(
+                "nothing to staff: no segment has demand_per_day, so there are no contacts "
+                "to route and no channel to staff (the cost of 0 is not a saving); give each "
+                "segment's contacts per day to size its channels",
+            ),
+        )
     reasons = []
     for seg in network.segments:
         if seg.id not in demand:
@@ -151,34 +162,70 @@ def plan_channels(
                 raised = True
         if not raised:
             break
+    blind = _unmeasured(network, flows)
+    for c, (i, rate, users) in blind.items():
+        notes.append(
+            f"channel {c!r} carries {rate:,.1f} contacts an hour (segment"
+            f"{'s' if len(users) > 1 else ''} {', '.join(users)}) but has no service_min "
+            f"(channels[{i}].service_min) and no capacity_per_hour: the mix treats it as "
+            "needing no staff, so its staff and wait are not computed (NaN, null in JSON, "
+            "not 0); give the minutes one contact takes"
+        )
     return ChannelMix(
         Status.OPTIMAL if out.status is Status.OPTIMAL else Status.FEASIBLE,
         time.perf_counter() - start,
         out.cost,
         flows,
-        staff,
-        wait_ch,
+        {c: n for c, n in staff.items() if c not in blind},
+        {c: w for c, w in wait_ch.items() if c not in blind},
         wait_seg,
         tuple(over),
         tuple(dict.fromkeys(notes)),
     )
 
 
+def _unmeasured(
+    network: ServiceNetwork, flows: dict[str, dict[str, float]]
+) -> dict[str, tuple[int, float, list[str]]]:
+    """Channels that carry contacts but have neither a service time nor a capacity, so that
+    nothing bounds them and no wait can be computed: channel -> (index, contacts an hour,
+    segments)."""
+    out: dict[str, tuple[int, float, list[str]]] = {}
+    for i, ch in enumerate(network.channels):
+        if ch.service_min is not None or ch.capacity_per_hour is not None:
+            continue
+        users = [s for s, f in flows.items() if f.get(ch.id, 0.0) > 0]
+        if users:
+            out[ch.id] = (i, sum(flows[s][ch.id] for s in users), users)
+    return out
+
+
 def _waits(
     network: ServiceNetwork, flows: dict[str, dict[str, float]], staff: dict[str, int]
 ) -> tuple[dict[str, float], dict[str, float], list[str]]:
-    """Erlang C wait per staffed channel, flow-weighted wait per segment, segments over target."""
+    """Erlang C wait per staffed channel, flow-weighted wait per segment, segments over target.
+
+    A channel that carries contacts with neither a service time nor a capacity has no
+    computable wait: NaN (JSON null), and so has every segment using it; a self-service
+    channel (capacity, no staff) or one whose contacts take 0 minutes waits 0."""
     channels = network.index["channels"]
+    blind = _unmeasured(network, flows)
     wait_ch: dict[str, float] = {}
     for c, n in staff.items():
         load_h = sum(flows[s].get(c, 0.0) for s in flows)
         aht = (channels[c].service_min or 0.0) * 60.0
-        wait_ch[c] = wait_min(n, load_h, aht) if aht > 0 else 0.0
+        wait_ch[c] = math.nan if c in blind else wait_min(n, load_h, aht) if aht > 0 else 0.0
     wait_seg: dict[str, float] = {}
     over: list[str] = []
     for s, f in flows.items():
         total = sum(f.values())
-        wait_seg[s] = sum(v * wait_ch.get(c, 0.0) for c, v in f.items()) / total if total else 0.0
+        wait_seg[s] = (
+            math.nan
+            if any(c in blind for c in f)
+            else sum(v * wait_ch.get(c, 0.0) for c, v in f.items()) / total
+            if total
+            else 0.0
+        )
         target = network.segment(s).max_wait_h
         if target is not None and wait_seg[s] > target * 60.0 + 1e-9:
             over.append(s)

@@ -22,7 +22,11 @@ probability that an arrival is answered within T, from the transient chain of it
 position (uniformisation).
 
 Sizing finds the fewest agents with SL >= target and occupancy <= max_occupancy, then divides by
-(1 - shrinkage) and rounds up for the staff to schedule.
+(1 - shrinkage) and rounds up for the staff to schedule. Up to 10,000 agents Erlang C sizing is
+one pass of the recursion; above, a search from the occupancy and stability bound (steps
+doubling, then bisection: SL rises with c) with each B(c, A) summed over the O(sqrt A) terms
+that matter, so a load of 5e7 Erlangs takes milliseconds; Erlang A searches the same way.
+Loads beyond ``MAX_OFFERED_LOAD`` (Erlang A: ``MAX_OFFERED_LOAD_A``) are refused as bad input.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ import numpy as np
 from servopt.models.errors import BadInputError, Problem
 
 _TAIL = 1e-16
+_RECURSION_MAX = 10_000  # above this many agents, Erlang B from a window of its terms
+MAX_OFFERED_LOAD = 1e9  # Erlangs: beyond any service operation, and beyond float accuracy
+MAX_OFFERED_LOAD_A = 1e5  # Erlang A builds the whole birth-death chain: O(agents) per figure
 
 
 class QueueModel(StrEnum):
@@ -79,6 +86,22 @@ def _check(
         )
     if not np.all(np.isfinite(aht)) or np.any(aht <= 0):
         problems.append(Problem("aht_s", f"must be finite and > 0, got {_first_bad(aht, aht > 0)}"))
+    elif not problems:
+        lam_b, aht_b = np.broadcast_arrays(lam, aht)
+        load = lam_b * aht_b / 3600.0
+        most = MAX_OFFERED_LOAD if patience_s is None else MAX_OFFERED_LOAD_A
+        if np.any(load > most):
+            worst = float(np.max(load))
+            problems.append(
+                Problem(
+                    "arrivals_per_hour",
+                    f"offered load arrivals_per_hour x aht_s / 3600 = {worst:.4g} Erlangs "
+                    f"(as many agents busy at once) is beyond what "
+                    f"{'Erlang C' if patience_s is None else 'Erlang A'} is computed for here "
+                    f"(at most {most:.0e}); check the units: arrivals per hour, handling "
+                    "time in seconds",
+                )
+            )
     t = np.asarray(target_s, dtype=float)
     if not np.all(np.isfinite(t)) or np.any(t < 0):
         problems.append(
@@ -92,6 +115,14 @@ def _check(
             )
     if agents is not None:
         c = np.asarray(agents)
+        if patience_s is not None and np.all(c >= 1) and np.any(c > 10 * MAX_OFFERED_LOAD_A):
+            problems.append(
+                Problem(
+                    "agents",
+                    f"Erlang A is computed here for at most {10 * MAX_OFFERED_LOAD_A:.0e} "
+                    f"agents, got {np.max(c)}",
+                )
+            )
         if np.any(c < 1) or np.any(c != np.floor(c)):
             problems.append(
                 Problem(
@@ -112,17 +143,41 @@ def _first_bad(values: np.ndarray, ok: np.ndarray) -> Any:
 
 # --------------------------------------------------------------------------- Erlang C
 def erlang_b(agents: Any, load: Any) -> np.ndarray:
-    """Erlang B blocking probability B(c, A) by the stable recursion, vectorised."""
+    """Erlang B blocking probability B(c, A) by the stable recursion, vectorised; above
+    ``_RECURSION_MAX`` agents, from the window of terms that matter (:func:`_erlang_b_one`),
+    so that the cost grows with sqrt(A), not with c."""
     c = np.asarray(agents, dtype=np.int64)
     a = np.asarray(load, dtype=float)
     c, a = np.broadcast_arrays(c, a)
+    top = int(c.max()) if c.size else 0
+    if top > _RECURSION_MAX:
+        flat = [_erlang_b_one(int(ci), float(ai)) for ci, ai in zip(c.flat, a.flat, strict=True)]
+        return np.array(flat, dtype=float).reshape(a.shape)
     b = np.ones(a.shape)
     out = np.ones(a.shape)
-    top = int(c.max()) if c.size else 0
     for k in range(1, top + 1):
         b = a * b / (k + a * b)
         out = np.where(c == k, b, out)
     return out
+
+
+def _erlang_b_one(c: int, a: float) -> float:
+    """B(c, A) = 1 / r with r = sum_{m=0..c} t_m, t_0 = 1, t_m = t_{m-1} (c - m + 1) / A (the
+    Erlang B sum read from state c down). The terms rise while (c - m + 1) / A >= 1, peak at
+    m* = c + 1 - A (or 0) and fall off both sides like exp(-(m - m*)^2 / 2A), so the terms
+    more than 12 sqrt(A) + 60 away from the peak are below e^-72 of it and are left out; the
+    window's first term comes from log-gamma. Exact to rounding for any c and A."""
+    if c <= 0:
+        return 1.0
+    log_a = math.log(a)
+    peak = min(max(math.floor(c + 1 - a), 0), c)
+    width = math.ceil(12.0 * math.sqrt(a) + 60.0)
+    lo, hi = max(0, peak - width), min(c, peak + width)
+    first = math.lgamma(c + 1) - math.lgamma(c - lo + 1) - lo * log_a if lo else 0.0
+    m = np.arange(lo + 1, hi + 1, dtype=float)
+    logs = first + np.concatenate([[0.0], np.cumsum(np.log(c - m + 1.0) - log_a)])
+    top = float(logs.max())
+    return math.exp(-(top + math.log(float(np.exp(logs - top).sum()))))
 
 
 def erlang_c(agents: Any, arrivals_per_hour: Any, aht_s: Any, target_s: Any = 20.0) -> QueueFigures:
@@ -305,7 +360,8 @@ def size_agents(
     """The fewest agents per interval with SL >= ``target_sl`` within ``target_s`` seconds and
     occupancy <= ``max_occupancy``; ``scheduled`` = ceil(agents / (1 - shrinkage)).
 
-    Erlang C sizing is one vectorised pass of the Erlang B recursion over all intervals.
+    Erlang C sizing is one vectorised pass of the Erlang B recursion over all intervals (a
+    search for intervals needing more than 10,000 agents: see the module docstring).
     """
     model = QueueModel(model)
     problems = []
@@ -327,7 +383,7 @@ def size_agents(
         problems.append(Problem("patience_s", "Erlang A needs the mean patience"))
     if problems:
         raise BadInputError(problems)
-    _check(arrivals_per_hour, aht_s, target_s, patience_s)
+    _check(arrivals_per_hour, aht_s, target_s, patience_s if model is QueueModel.ERLANG_A else None)
     lam, s = np.broadcast_arrays(
         np.atleast_1d(np.asarray(arrivals_per_hour, dtype=float)),
         np.atleast_1d(np.asarray(aht_s, dtype=float)),
@@ -356,6 +412,48 @@ def _size_erlang_c(
     need_occ = np.maximum(np.ceil(a / max_occ - 1e-12), 1)  # occupancy A / c <= max
     lower = np.maximum(np.floor(a) + 1, need_occ)  # and a stable queue, c > A
     found = np.zeros(a.shape, dtype=np.int64)
+    big = lower > _RECURSION_MAX
+    for i in np.flatnonzero(big):  # a search over c, each B(c, A) from a window of terms
+        ai, si = float(a[i]), float(s[i])
+        found[i] = _search_up(
+            int(lower[i]),
+            lambda c, ai=ai, si=si: _erlang_c_sl(c, ai, si, target_s) >= target_sl - 1e-12,
+        )
+    found[~big] = _size_by_recursion(a[~big], s[~big], lower[~big], target_sl, target_s)
+    return found
+
+
+def _erlang_c_sl(c: int, a: float, s: float, target_s: float) -> float:
+    """Erlang C service level of c agents at load a (c > a)."""
+    b = _erlang_b_one(c, a)
+    pw = c * b / (c - a * (1.0 - b))
+    return 1.0 - pw * math.exp(-(c - a) * target_s / s)
+
+
+def _search_up(lower: int, ok: Any) -> int:
+    """The least c >= ``lower`` with ``ok(c)``, for ``ok`` false then true as c grows
+    (service level rises with agents): steps doubling from 1, then bisection; O(log) calls."""
+    if ok(lower):
+        return lower
+    bad, step = lower, 1
+    while not ok(lower + step):
+        bad = lower + step
+        step *= 2
+    good = lower + step
+    while good - bad > 1:
+        mid = (bad + good) // 2
+        if ok(mid):
+            good = mid
+        else:
+            bad = mid
+    return good
+
+
+def _size_by_recursion(
+    a: np.ndarray, s: np.ndarray, lower: np.ndarray, target_sl: float, target_s: float
+) -> np.ndarray:
+    """Sizing in one vectorised pass of the Erlang B recursion over all intervals."""
+    found = np.zeros(a.shape, dtype=np.int64)
     b = np.ones(a.shape)
     k = 0
     while not found.all():
@@ -375,10 +473,10 @@ def _size_erlang_a_one(
     lam: float, s: float, pat: float, target_sl: float, target_s: float, max_occ: float
 ) -> int:
     a = lam * s / 3600.0
-    c = max(1, math.ceil(a / max_occ - 1e-12))
-    # SL rises with agents; step up (with a doubling search first for large loads).
-    while True:
+
+    def ok(c: int) -> bool:
         _, sl, _, occ, _ = _erlang_a_one(c, lam / 3600.0, 1.0 / s, 1.0 / pat, target_s)
-        if sl >= target_sl - 1e-12 and occ <= max_occ + 1e-12:
-            return c
-        c += 1
+        return sl >= target_sl - 1e-12 and occ <= max_occ + 1e-12
+
+    # SL rises and occupancy falls with agents: search up from the occupancy bound.
+    return _search_up(max(1, math.ceil(a / max_occ - 1e-12)), ok)
