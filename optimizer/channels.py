@@ -311,7 +311,8 @@ def staff_by_interval(
     intervals by its ``arrival_profile``; each staffed channel is sized per interval with Erlang C
     (service level ``target_sl`` within ``target_s`` seconds, occupancy at most
     ``max_occupancy``, then shrinkage), and its requirements are covered by the cheapest shifts
-    (default templates: 8 hours with an hour's break, and 4 hours, starting at any interval).
+    (default templates: 8 hours with an hour's break, and 4 hours, starting at any interval,
+    those that fit in the staffing window; a window under 4 hours is one shift).
     """
     from servopt.optimizer.queueing import size_agents
     from servopt.optimizer.shifts import ShiftTemplate, candidate_shifts, schedule_shifts
@@ -337,13 +338,20 @@ def staff_by_interval(
             if c in per_hour:
                 per_hour[c] += per_interval * (flow / total) * 60.0 / dt
     if templates is None:
-        step = dt
-        templates = [
-            ShiftTemplate(
-                "8h", 480, t0, t0 + n * dt - 480, step, days=(0,), break_after_min=240, break_min=60
-            ),
-            ShiftTemplate("4h", 240, t0, t0 + n * dt - 240, step, days=(0,)),
-        ]
+        # 8 hours with an hour's break and 4 hours, where they fit in the staffing window; a
+        # window shorter than 4 hours is one shift of its own length.
+        span = n * dt
+        templates = []
+        if span >= 480:
+            templates.append(
+                ShiftTemplate(
+                    "8h", 480, t0, t0 + span - 480, dt, days=(0,), break_after_min=240, break_min=60
+                )
+            )
+        if span >= 240:
+            templates.append(ShiftTemplate("4h", 240, t0, t0 + span - 240, dt, days=(0,)))
+        if not templates:
+            templates.append(ShiftTemplate(f"{span:g}min", span, t0, t0, dt, days=(0,)))
     out = []
     notes = list(mix.diagnostics)
     for c, lam in per_hour.items():

@@ -189,3 +189,36 @@ def test_absurd_loads_are_refused_clearly(args, what):
     assert "Traceback" not in res.output
     with pytest.raises(BadInputError, match="beyond what"):
         size_agents([1e12], 180.0)
+
+
+# --------------------------------------------------------------- staffing windows under 8 hours
+@pytest.mark.parametrize(("profile", "shifts"), [([1, 2, 2, 1], {"4h"}), ([1, 2], {"120min"})])
+def test_interval_staffing_of_a_window_shorter_than_8_hours_uses_shifts_that_fit(profile, shifts):
+    """The default 8-hour template used to make a valid network fail with an error about
+    templates the user never gave."""
+    from servopt.models.io import network_from_data
+
+    net = network_from_data(
+        {
+            "kind": "network",
+            "name": "short",
+            "staffing_start_min": 480,
+            "staffing_interval_min": 60,
+            "channels": [{"id": "phone", "kind": "phone", "service_min": 5}],
+            "segments": [
+                {
+                    "id": "s",
+                    "channels": ["phone"],
+                    "demand_per_day": 100,
+                    "arrival_profile": profile,
+                }
+            ],
+            "pools": [{"id": "p", "headcount": 10, "channels": ["phone"], "cost_per_hour": 20}],
+        }
+    )
+    out = staff_by_interval(net)
+    assert out.status.has_plan
+    (ch,) = out.channels
+    assert len(ch.requirements) == len(profile) and min(ch.requirements) > 0
+    assert not ch.schedule.under.any()
+    assert {label.split("@")[0] for label in ch.schedule.starts} == shifts
