@@ -439,3 +439,22 @@ def test_a_route_worth_less_than_its_two_drops_is_dropped_whole() -> None:
     result = solve_dispatch(net, opts, SolveParams(time_limit_s=30, seed=3), iterations=1500)
     assert_consistent(net, result, opts)
     assert result.objective["objective"] == pytest.approx(100.0)
+
+
+def test_an_idle_technician_takes_two_jobs_that_only_pay_together() -> None:
+    """Found by the property test with an exploring seed: one technician, three jobs at 50 to
+    drop; j1 and j2 (1 km apart, 24 km out) each cost more than 50 alone but 86 together, so
+    the optimum serves both (136) where the search left all three dropped (150)."""
+    net = network(
+        [
+            {"xy": (0, 24), "job_type": "t1", "window": [480.0, 600.0]},
+            {"xy": (24, 1), "job_type": "t1", "window": [480.0, 540.0]},
+            {"xy": (24, 0), "job_type": "t1", "window": [480.0, 540.0]},
+        ],
+        [pool("p0", "d1", {"s1": 1.0, "s2": 0.7}, rate=0.0, overtime=0.0, end=720.0)],
+    )
+    opts = DispatchOptions(drop_cost=50.0)
+    assert brute_force(net, opts) == pytest.approx(136.0)
+    result = solve_dispatch(net, opts, SolveParams(time_limit_s=30, seed=3), iterations=1500)
+    assert_consistent(net, result, opts)
+    assert result.objective["objective"] == pytest.approx(136.0)
