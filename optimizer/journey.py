@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclass_replace
 from typing import Any
 
 import networkx as nx
@@ -52,6 +53,7 @@ class JourneyFigures:
     resources: dict[str, dict[str, float]]
     unstable: tuple[str, ...] = ()
     moments_of_truth: tuple[dict[str, Any], ...] = field(default_factory=tuple)
+    arrivals_from: str = ""  # where arrivals_per_hour comes from, in words
 
     def to_dict(self) -> dict[str, Any]:
         return json_ready({k: getattr(self, k) for k in self.__dataclass_fields__})
@@ -119,14 +121,24 @@ def analyse_journey(
         journey = plan.journey(network, journey)
     else:  # a redesign of the same journey in the plan takes its place
         journey = next((j for j in plan.journeys if j.id == journey.id), journey)
+    source = "given"
     if arrivals_per_hour is None:
         arrivals_per_hour = journey_arrivals_per_hour(network, journey, hours_per_day)
+        segs = [s for s in journey_segments(network.segments, journey) if s.demand_per_day > 0]
+        source = (
+            f"demand_per_day of segment{'s' if len(segs) > 1 else ''} "
+            f"{', '.join(s.id for s in segs)}: {sum(s.demand_per_day for s in segs):,.6g} a "
+            f"day over {hours_per_day:g} h"
+            if arrivals_per_hour is not None
+            else ""
+        )
     if arrivals_per_hour is not None and not (
         arrivals_per_hour > 0 and math.isfinite(arrivals_per_hour)
     ):
         raise BadInputError(f"arrivals_per_hour must be > 0, got {arrivals_per_hour!r}")
     heads = plan.headcounts(network)
     base = _figures(network, journey, plan, heads, arrivals_per_hour, None, None)
+    base = dataclass_replace(base, arrivals_from=source)
     if not moments_of_truth or not math.isfinite(base.end_to_end_min):
         return base  # with an overloaded resource the first fix is its capacity
     moments: list[dict[str, Any]] = []
@@ -292,6 +304,7 @@ def format_journey(f: JourneyFigures) -> str:
         f"journey {f.journey}"
         + (
             f" at {f.arrivals_per_hour:,.1f} arrivals per hour"
+            + (f" ({f.arrivals_from})" if f.arrivals_from and f.arrivals_from != "given" else "")
             if f.arrivals_per_hour
             else " (no arrival rate: no waits)"
         )

@@ -77,6 +77,10 @@ def test_case_d_journey_takes_its_arrivals_from_the_segments_that_enter_it():
     before = analyse_journey(net, "outpatient-visit", moments_of_truth=False)
     # The journey enters through the window, which every segment can use: 12,000 a day.
     assert before.arrivals_per_hour == pytest.approx(12000 / 8)
+    assert before.arrivals_from == (
+        "demand_per_day of segments under-60, over-60-smartphone, over-60-no-smartphone: "
+        "12,000 a day over 8 h"
+    )
     after = analyse_journey(
         net, "outpatient-visit", load_plan(CASE_D_APP, net), moments_of_truth=False
     )
@@ -92,6 +96,7 @@ def test_explicit_arrivals_still_override_the_network():
     net = load_network(CASE_D)
     fig = analyse_journey(net, "outpatient-visit", arrivals_per_hour=100.0, moments_of_truth=False)
     assert fig.arrivals_per_hour == 100.0 and math.isfinite(fig.end_to_end_min)
+    assert fig.arrivals_from == "given"
 
 
 def test_the_journey_command_uses_the_network_arrivals():
@@ -99,6 +104,7 @@ def test_the_journey_command_uses_the_network_arrivals():
     assert res.exit_code == 0, res.output
     (fig,) = json.loads(res.output)
     assert fig["arrivals_per_hour"] == pytest.approx(1500.0)
+    assert fig["arrivals_from"].endswith("12,000 a day over 8 h")
     assert fig["end_to_end_min"] is None and fig["unstable"]
 
 
