@@ -241,10 +241,13 @@ def _staff_for_wait(
         return None
     if aht <= 0 or load_per_hour <= 0:
         return 0
-    n = int(load_per_hour * aht / 3600.0) + 1
-    while wait_min(n, load_per_hour, aht) > target_min:
-        n += 1
-    return n
+    from servopt.optimizer.queueing import _search_up
+
+    # The wait falls as staff are added: search up from the least stable staffing.
+    return _search_up(
+        int(load_per_hour * aht / 3600.0) + 1,
+        lambda n: wait_min(n, load_per_hour, aht) <= target_min,
+    )
 
 
 @dataclass(frozen=True)

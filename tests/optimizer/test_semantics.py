@@ -228,3 +228,14 @@ def test_interval_staffing_of_a_window_shorter_than_8_hours_uses_shifts_that_fit
     assert len(ch.requirements) == len(profile) and min(ch.requirements) > 0
     assert not ch.schedule.under.any()
     assert {label.split("@")[0] for label in ch.schedule.starts} == shifts
+
+
+def test_staff_for_a_wait_target_is_the_least_that_meets_it():
+    from servopt.optimizer.channels import _staff_for_wait
+    from servopt.optimizer.queueing import wait_min
+
+    net = load_network(CASE_D)  # phone-booking: 4 minutes a contact
+    for load, target in ((50.0, 0.5), (202.5, 0.1), (3000.0, 0.02), (3000.0, 5.0)):
+        n = _staff_for_wait(net, "phone-booking", load, target)
+        assert n is not None
+        assert wait_min(n, load, 240.0) <= target < wait_min(n - 1, load, 240.0)
