@@ -7,6 +7,7 @@ finds, not just the first: field-level problems of every item, then whole-networ
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -284,17 +285,44 @@ def load_network(
     return network_from_data(read_data(path), str(path))
 
 
+#: The keys by which a solve's result file (``servopt solve ... --json``,
+#: ``Result.to_dict()``) is recognised: it has no ``kind`` and holds these.
+RESULT_KEYS = frozenset({"status", "objective", "kpis", "plan"})
+
+
+def is_result_data(data: Any) -> bool:
+    """Whether parsed data is a solve's result (``Result.to_dict()``) rather than a plan."""
+    return isinstance(data, Mapping) and "kind" not in data and set(data) >= RESULT_KEYS
+
+
 def plan_from_data(data: Any, file: str | None = None) -> Plan:
+    """Validate parsed data as a plan: a plan file (``kind: plan``), or a solve's result file
+    (``--json`` of ``servopt solve``), whose ``plan`` is taken."""
+    if is_result_data(data):
+        if data["plan"] is None:
+            raise BadInputError(
+                f"a solve result with status {data.get('status')!r} and no plan; "
+                "nothing to evaluate",
+                file,
+            )
+        return _plan_model(data["plan"], file, ("plan",))
     if not isinstance(data, Mapping):
         raise BadInputError("expected a mapping with a plan (kind: plan)", file)
+    return _plan_model(data, file, ())
+
+
+def _plan_model(data: Any, file: str | None, prefix: tuple[str, ...]) -> Plan:
+    if not isinstance(data, Mapping):
+        raise BadInputError([Problem(_path(prefix), "must be a mapping with a plan")], file)
     try:
         return Plan.model_validate(data)
     except ValidationError as e:
-        raise BadInputError(pydantic_problems(e, model=Plan), file) from None
+        raise BadInputError(pydantic_problems(e, prefix, model=Plan), file) from None
 
 
 def load_plan(path: str | os.PathLike[str], network: ServiceNetwork | None = None) -> Plan:
-    """Load a plan file; with ``network``, also check that it fits that network."""
+    """Load a plan file (or a solve's result file: its plan, see :func:`plan_from_data`); with
+    ``network``, also check that it fits that network."""
     plan = plan_from_data(read_data(path), str(path))
     if network is not None:
         problems = plan.check_against(network)
@@ -311,7 +339,10 @@ def plan_network_path(plan_path: str | os.PathLike[str], plan: Plan) -> Path | N
 
 
 def detect_kind(data: Any) -> str:
-    """``"plan"`` or ``"network"`` for parsed file data (by its ``kind`` field)."""
+    """``"plan"`` or ``"network"`` for parsed file data (by its ``kind`` field); a solve's
+    result file (:func:`is_result_data`) counts as a plan, its ``plan``."""
+    if is_result_data(data):
+        return "plan"
     return "plan" if isinstance(data, Mapping) and data.get("kind") == "plan" else "network"
 
 
@@ -333,16 +364,69 @@ def dump_text(obj: BaseModel, fmt: str = "yaml") -> str:
     return yaml.dump(ordered, Dumper=dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file."""
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Refuse, before any work is done, an output path that cannot be written.
+
+    Raises :class:`BadInputError` naming ``path`` as given when it is a directory, when its
+    folder does not exist or is not a folder, or when no file can be created in the folder
+    (probed by creating and removing an empty hidden file).
+    """
+    name = str(path)
     p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent or ".")
+    folder = p.parent
+    if p.is_dir():
+        raise BadInputError(
+            f"cannot write: is a directory ({os.strerror(errno.EISDIR)}); expected a file name",
+            name,
+        )
+    if not folder.exists():
+        raise BadInputError(
+            f"cannot write: folder {str(folder)!r} does not exist ({os.strerror(errno.ENOENT)})",
+            name,
+        )
+    if not folder.is_dir():
+        raise BadInputError(
+            f"cannot write: {str(folder)!r} is not a folder ({os.strerror(errno.ENOTDIR)})", name
+        )
+    try:  # a real probe: permissions, read-only mounts and ACLs all answer it
+        fd, probe = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=folder)
+    except OSError as e:
+        raise BadInputError(
+            f"cannot write: folder {str(folder)!r} is not writable ({e.strerror})", name
+        ) from None
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+
+
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file.
+
+    The file gets the mode a plain ``open(path, "w")`` would give it: a new file
+    ``0o666 & ~umask``, an existing file keeps its permission bits. An :class:`OSError` names
+    ``path`` as given, never the temporary file.
+    """
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode & 0o7777 if p.is_file() else 0o666 & ~_umask()
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, mode)
         os.replace(tmp, p)
-    except BaseException:
+    except BaseException as e:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise OSError(e.errno, e.strerror, str(path)) from None
         raise
 
 

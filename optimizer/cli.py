@@ -1,8 +1,9 @@
 """The ``servopt`` command line: thin over the same API the notebooks use.
 
-Exit codes: 0 success; 2 bad input (a file, field or value; the message names it) or a usage
-error; 1 any other failure the tool reports (a solver that cannot run). A user mistake never ends
-in a traceback.
+The exit codes are documented in one place, the main group's help (``servopt --help``), and
+defined once, as the ``EXIT_*`` constants below. A user mistake never ends in a traceback;
+SIGINT and SIGTERM end a run through ``SystemExit``, so every ``finally`` block (temporary
+folders, solver child processes) runs.
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import math
+import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +26,7 @@ from servopt.models.describe import describe, format_description
 from servopt.models.errors import BadInputError, ServoptError
 from servopt.models.io import (
     NetworkFormat,
+    check_writable,
     detect_kind,
     dump_text,
     json_schema,
@@ -31,10 +37,20 @@ from servopt.models.io import (
     read_data,
     write_atomic,
 )
+from servopt.optimizer.params import SEED_LIMIT
 
-EXIT_BAD_INPUT = 2
-EXIT_FAILURE = 1
+EXIT_OK = 0
+EXIT_FAILURE = 1  # a failure the tool reports: a solver that cannot run or that failed
+EXIT_BAD_INPUT = 2  # bad input (a file, field, value or output path) or a usage error
 EXIT_NO_PLAN = 3  # the solve ran and answered: infeasible, or no plan within the time limit
+EXIT_VIOLATIONS = 4  # evaluate: the plan was priced and breaks constraints
+EXIT_SIGINT = 128 + signal.SIGINT  # 130: interrupted (Ctrl-C)
+EXIT_SIGTERM = 128 + signal.SIGTERM  # 143: terminated
+
+#: Simulations that would draw more arrivals than this in all are refused at the command
+#: line, an answer instead of a hang: SimPy ran about 50,000 callers a second here (measured:
+#: 190,000 callers of `servopt simulate` in 4 s), so the cap is under a minute of simulation.
+MAX_SIMULATED_ARRIVALS = 2_000_000
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,10 +71,129 @@ def reports_errors(fn: F) -> F:
             _fail(f"error: {e}", EXIT_BAD_INPUT)
         except ServoptError as e:
             _fail(f"error: {e}", EXIT_FAILURE)
-        except OSError as e:  # writing an output file
-            _fail(f"error: {e.filename or ''}: {e.strerror}", EXIT_BAD_INPUT)
+        except OSError as e:  # writing an output file (write_atomic names the path given)
+            where = f"{e.filename}: " if e.filename else ""
+            _fail(f"error: {where}cannot write: {e.strerror or e}", EXIT_BAD_INPUT)
 
     return wrapper  # type: ignore[return-value]
+
+
+class Number(click.ParamType):
+    """A finite number in a range: NaN and infinities are refused, as are values out of range.
+
+    ``integer``: a whole number. The message names the option, the value and the range.
+    """
+
+    def __init__(
+        self,
+        min: float | None = None,
+        max: float | None = None,
+        *,
+        min_open: bool = False,
+        max_open: bool = False,
+        integer: bool = False,
+        note: str = "",
+    ) -> None:
+        self.min, self.max = min, max
+        self.min_open, self.max_open = min_open, max_open
+        self.integer = integer
+        self.note = note
+        self.name = "integer" if integer else "float"
+
+    def expected(self) -> str:
+        def show(x: float) -> str:
+            return str(int(x)) if float(x).is_integer() and abs(x) < 1e16 else f"{x:g}"
+
+        what = "a whole number" if self.integer else "a finite number"
+        parts = []
+        if self.min is not None:
+            parts.append(f"{'>' if self.min_open else '>='} {show(self.min)}")
+        if self.max is not None:
+            parts.append(f"{'<' if self.max_open else '<='} {show(self.max)}")
+        text = f"{what} {' and '.join(parts)}" if parts else what
+        return f"{text} {self.note}" if self.note else text
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, bool):
+            self.fail(f"expected {self.expected()}, got {value!r}", param, ctx)
+        v: float
+        try:
+            v = int(value) if self.integer else float(value)
+        except (TypeError, ValueError, OverflowError):
+            self.fail(f"expected {self.expected()}, got {value!r}", param, ctx)
+        if self.integer and isinstance(value, float) and value != v:
+            self.fail(f"expected {self.expected()}, got {value!r}", param, ctx)
+        low = self.min is not None and (v <= self.min if self.min_open else v < self.min)
+        high = self.max is not None and (v >= self.max if self.max_open else v > self.max)
+        if not math.isfinite(v) or low or high:
+            self.fail(f"expected {self.expected()}, got {value!r}", param, ctx)
+        return v
+
+
+POSITIVE = Number(0, min_open=True)
+NON_NEGATIVE = Number(0)
+FRACTION = Number(0, 1)
+SERVICE_LEVEL = Number(0.5, 0.9999)
+TARGET_SL = Number(0, 1, min_open=True, max_open=True)
+OCCUPANCY = Number(0, 1, min_open=True)
+AGENTS = Number(1, integer=True)
+#: The one seed range of the command line and of SolveParams: 0 <= seed < 2**31.
+SEED = Number(
+    0, SEED_LIMIT, max_open=True, integer=True, note="(2**31: the range every solver engine takes)"
+)
+
+
+def _seed_option(help: str = "Random seed (0 <= seed < 2**31).") -> Callable[[F], F]:
+    return click.option("--seed", type=SEED, default=0, show_default=True, help=help)
+
+
+def _output_path(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check an output path when the command line is read, before any work: its folder must
+    exist and be writable and the path must not be a directory ('-' is stdout)."""
+    if value is None or value == "-":
+        return value
+    try:
+        check_writable(value)
+    except BadInputError as e:
+        raise click.BadParameter(f"{value}: {e.problems[0].message}") from None
+    return value
+
+
+def _output_option(*names: str, help: str) -> Callable[[F], F]:
+    return click.option(*names, type=click.Path(), default=None, callback=_output_path, help=help)
+
+
+def _install_signal_handlers(ctx: click.Context) -> None:
+    """SIGINT and SIGTERM end the run with exit 130 or 143 through ``SystemExit``, so every
+    ``finally`` block and context manager runs (temporary folders removed, solver child
+    processes killed by :mod:`subprocess`). A second signal during that clean-up is ignored
+    (SIGKILL still works). A signal ignored when servopt starts (SIGINT in a background job
+    of a shell script) stays ignored. The previous handlers come back when the command ends."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    signals = tuple(
+        s for s in (signal.SIGINT, signal.SIGTERM) if signal.getsignal(s) is not signal.SIG_IGN
+    )
+    previous = {s: signal.getsignal(s) for s in signals}
+
+    def stop(signum: int, frame: Any) -> None:
+        for s in signals:
+            signal.signal(s, signal.SIG_IGN)
+        try:
+            sys.stderr.write(f"servopt: stopped by {signal.Signals(signum).name}\n")
+            sys.stderr.flush()
+        except (OSError, RuntimeError, ValueError):
+            pass
+        raise SystemExit(128 + signum)
+
+    for s in signals:
+        signal.signal(s, stop)
+
+    def restore() -> None:
+        for s, h in previous.items():
+            signal.signal(s, h if h is not None else signal.SIG_DFL)
+
+    ctx.call_on_close(restore)
 
 
 FORMAT = click.option(
@@ -77,7 +212,7 @@ PLAN = click.option(
 )
 HOURS_PER_DAY = click.option(
     "--hours-per-day",
-    type=float,
+    type=Number(0, 24, min_open=True),
     default=8.0,
     show_default=True,
     help="Opening hours over which each segment's demand_per_day arrives.",
@@ -110,17 +245,34 @@ def _write_output(path: str | None, text: str) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="servopt")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
-def main(verbose: int) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int) -> None:
     """servopt: plan service operations on cost and customer value.
 
     \b
     Examples:
       servopt validate instances/*.yaml
       servopt describe instances/case-a-aftersales.yaml
-      servopt describe ../shared/benchmarks/orlib-cap/cap41.txt --format orlib-cap
+      servopt describe instances/benchmarks/orlib-cap/cap41.txt --format orlib-cap
       servopt generate --sites 1000 --depots 50 --technicians 200 --seed 7 -o net.yaml
       servopt schema -o network.schema.json
+
+    \b
+    Exit codes (every command):
+      0    success: files valid, a plan found (optimal, or feasible at the time
+           limit), a plan evaluated without violations
+      1    failure: a solver that cannot run or that failed
+      2    bad input or usage: a file, field or value (the message names it),
+           an output path that cannot be written (checked before any work)
+      3    solve: no plan (infeasible, or none within the time limit; the
+           reasons are printed)
+      4    evaluate: the plan was priced and has violations (each printed)
+      130  interrupted (SIGINT, Ctrl-C); 143 terminated (SIGTERM): temporary
+           files removed, solver processes stopped, no output file written
+
+    Seeds are whole numbers 0 <= seed < 2**31 (2147483648) everywhere.
     """
+    _install_signal_handlers(ctx)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
 
@@ -132,13 +284,13 @@ def main(verbose: int) -> None:
 def validate(files: tuple[str, ...], fmt: str | None, distance: str | None) -> None:
     """Check network and plan files; report every problem found.
 
-    A plan file (``kind: plan``) is also checked against the network it names.
-    Exit code 0 when every file is valid, 2 otherwise.
+    A plan file (``kind: plan``), or a solve's result file (``--json``), is also checked
+    against the network it names. Exit code 0 when every file is valid, 2 otherwise.
 
     \b
     Examples:
       servopt validate instances/*.yaml
-      servopt validate ../shared/benchmarks/solomon/C101.txt --format solomon
+      servopt validate instances/benchmarks/solomon/C101.txt --format solomon
     """
     bad = 0
     for f in files:
@@ -183,11 +335,9 @@ def _counts(net: Any) -> str:
 @click.argument("file", type=click.Path())
 @FORMAT
 @ROUNDING
-@click.option(
+@_output_option(
     "--json",
     "json_out",
-    type=click.Path(),
-    default=None,
     help="Also write the figures as JSON to this file ('-' for stdout only).",
 )
 @reports_errors
@@ -219,9 +369,7 @@ def describe_cmd(file: str, fmt: str | None, distance: str | None, json_out: str
     show_default=True,
     help="Schema of network files or of plan files.",
 )
-@click.option(
-    "-o", "--output", type=click.Path(), default=None, help="Write to this file instead of stdout."
-)
+@_output_option("-o", "--output", help="Write to this file instead of stdout.")
 @reports_errors
 def schema(kind: str, output: str | None) -> None:
     """Print the JSON Schema of instance (or plan) files.
@@ -248,19 +396,13 @@ def schema(kind: str, output: str | None) -> None:
 @click.option("--skills", type=click.IntRange(1, 26), default=4, show_default=True)
 @click.option(
     "--capacity-ratio",
-    type=click.FloatRange(min=0.01),
+    type=Number(0.01),
     default=1.4,
     show_default=True,
     help="Total depot capacity over total demand.",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(),
-    default=None,
-    help="Output file (.yaml or .json); stdout when omitted.",
-)
+@_seed_option()
+@_output_option("-o", "--output", help="Output file (.yaml or .json); stdout when omitted.")
 @reports_errors
 def generate(
     sites: int,
@@ -293,10 +435,10 @@ def generate(
 
 @main.group()
 def solve() -> None:
-    """Optimise a decision: placement (depots, assignments, stock).
+    """Optimise a decision: placement (depots, assignments, stock), staffing, dispatch.
 
-    Exit codes: 0 a plan was found (optimal or feasible at the time limit), 3 infeasible or no
-    plan within the time limit (the reasons are printed), 2 bad input, 1 solver failure.
+    Exit codes: see ``servopt --help`` (0 a plan, 3 no plan, 2 bad input, 1 solver failure).
+    The ``--json`` result file can be given back to ``servopt evaluate`` as a plan.
 
     \b
     Examples:
@@ -309,12 +451,12 @@ SOLVE_OPTIONS = [
     click.option(
         "--time-limit",
         "time_limit",
-        type=click.FloatRange(min=0.01),
+        type=Number(0.01),
         default=60.0,
         show_default=True,
         help="Seconds for the whole solve.",
     ),
-    click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True),
+    _seed_option("Random seed of the solver (0 <= seed < 2**31)."),
     click.option(
         "--solver",
         type=click.Choice(["highs", "cbc"]),
@@ -324,18 +466,16 @@ SOLVE_OPTIONS = [
     ),
     click.option(
         "--mip-gap",
-        type=click.FloatRange(0, 1, max_open=True),
+        type=Number(0, 1, max_open=True),
         default=1e-4,
         show_default=True,
         help="Relative gap at which a solve counts as optimal.",
     ),
-    click.option(
+    _output_option(
         "--json",
         "json_out",
-        type=click.Path(),
-        default=None,
         help="Write the result as JSON (status, objective, bound, gap, runtime_s, kpis, "
-        "plan) to this file; '-' for stdout.",
+        "plan) to this file; '-' for stdout. `servopt evaluate` takes it as a plan.",
     ),
 ]
 
@@ -359,14 +499,14 @@ def solve_options(fn: F) -> F:
 )
 @click.option(
     "--value-weight",
-    type=click.FloatRange(min=0),
+    type=NON_NEGATIVE,
     default=1.0,
     show_default=True,
     help="W for --objective weighted.",
 )
 @click.option(
     "--max-wait-hours",
-    type=click.FloatRange(min=0),
+    type=NON_NEGATIVE,
     default=None,
     help="Hard maximum expected parts wait for every site.",
 )
@@ -378,7 +518,7 @@ def solve_options(fn: F) -> F:
 )
 @click.option(
     "--service-level",
-    type=click.FloatRange(0.5, 0.9999),
+    type=SERVICE_LEVEL,
     default=0.95,
     show_default=True,
     help="Probability a request finds its part in stock.",
@@ -392,14 +532,14 @@ def solve_options(fn: F) -> F:
 )
 @click.option(
     "--within-hours",
-    type=click.FloatRange(min=0),
+    type=NON_NEGATIVE,
     default=None,
     help="With --min-share: serve that share of demand from stock within these hours.",
 )
-@click.option("--min-share", type=click.FloatRange(0, 1), default=None)
+@click.option("--min-share", type=FRACTION, default=None)
 @click.option(
     "--budget",
-    type=click.FloatRange(min=0),
+    type=NON_NEGATIVE,
     default=None,
     help="Upper bound on the total cost per period.",
 )
@@ -440,7 +580,7 @@ def solve_placement_cmd(
       servopt solve placement instances/case-a-aftersales.yaml --time-limit 60
       servopt solve placement instances/case-a-aftersales.yaml --objective weighted \\
           --value-weight 0.05 --json plan.json
-      servopt solve placement ../shared/benchmarks/orlib-cap/cap41.txt --format orlib-cap
+      servopt solve placement instances/benchmarks/orlib-cap/cap41.txt --format orlib-cap
     """
     from servopt.optimizer.params import SolveParams
     from servopt.optimizer.placement import solve_placement
@@ -465,12 +605,7 @@ def solve_placement_cmd(
     if service_levels:
         from servopt.optimizer.placement import choose_service_level
 
-        try:
-            levels = tuple(float(v) for v in service_levels.split(","))
-        except ValueError:
-            raise BadInputError(
-                f"--choose-service-level: expected numbers like 0.9,0.95, got {service_levels!r}"
-            ) from None
+        levels = _service_levels(service_levels)
         result = choose_service_level(
             net, levels, options, params, objective=objective, value_weight=value_weight
         )
@@ -479,17 +614,31 @@ def solve_placement_cmd(
             net, options, params, objective=objective, value_weight=value_weight
         )
 
-    _report(result, json_out, format_placement(result.kpis) if result.plan else "")
+    _report(result, json_out, format_placement(result.kpis) if result.plan else "", file)
+
+
+def _service_levels(text: str) -> tuple[float, ...]:
+    """The levels of ``--choose-service-level L1,L2,...``, each checked like --service-level."""
+    levels = []
+    for part in text.split(","):
+        try:
+            levels.append(SERVICE_LEVEL.convert(part.strip(), None, None))
+        except click.BadParameter:
+            raise BadInputError(
+                f"--choose-service-level: expected numbers like 0.9,0.95, each "
+                f"{SERVICE_LEVEL.expected()}, got {part.strip()!r} in {text!r}"
+            ) from None
+    return tuple(levels)
 
 
 @solve.command(name="staffing")
 @click.argument("file", type=click.Path())
 @PLAN
 @HOURS_PER_DAY
-@click.option("--max-occupancy", type=float, default=0.85, show_default=True)
+@click.option("--max-occupancy", type=OCCUPANCY, default=0.85, show_default=True)
 @click.option(
     "--preference-cost",
-    type=float,
+    type=NON_NEGATIVE,
     default=0.0,
     show_default=True,
     help="Price per contact routed to a channel the segment does not prefer.",
@@ -502,14 +651,14 @@ def solve_placement_cmd(
 )
 @click.option(
     "--target-sl",
-    type=float,
+    type=TARGET_SL,
     default=0.8,
     show_default=True,
     help="With --by-interval: service level to reach.",
 )
 @click.option(
     "--target-s",
-    type=float,
+    type=NON_NEGATIVE,
     default=20.0,
     show_default=True,
     help="With --by-interval: answer-time threshold, seconds.",
@@ -618,7 +767,7 @@ DISPATCH_PRICING = [
     ),
     click.option(
         "--value-weight",
-        type=click.FloatRange(min=0),
+        type=NON_NEGATIVE,
         default=1.0,
         show_default=True,
         help="W for --objective weighted.",
@@ -632,7 +781,7 @@ DISPATCH_PRICING = [
     ),
     click.option(
         "--drop-cost",
-        type=click.FloatRange(min=0),
+        type=NON_NEGATIVE,
         default=10_000.0,
         show_default=True,
         help="Price of leaving a job undone today, on top of its downtime.",
@@ -676,7 +825,7 @@ def _dispatch_options(
 @dispatch_pricing
 @click.option(
     "--iterations",
-    type=click.IntRange(min=1),
+    type=Number(1, integer=True),
     default=None,
     help="Also stop after this many search iterations: the same seed then gives the same "
     "plan on any machine.",
@@ -711,7 +860,7 @@ def solve_dispatch_cmd(
       servopt solve dispatch instances/case-a-aftersales.yaml --time-limit 30
       servopt solve dispatch instances/case-a-aftersales.yaml \\
           --plan instances/case-a-aftersales.cost-only.plan.yaml --policy nearest
-      servopt solve dispatch ../shared/benchmarks/solomon/R101.txt --format solomon \\
+      servopt solve dispatch instances/benchmarks/solomon/R101.txt --format solomon \\
           --time-limit 10 --json r101.json
     """
     from servopt.models.io import load_plan
@@ -731,7 +880,12 @@ def solve_dispatch_cmd(
         policy=policy,
         iterations=iterations,
     )
-    _report(result, json_out, format_dispatch(result.kpis, result.plan) if result.kpis else "")
+    _report(
+        result,
+        json_out,
+        format_dispatch(result.kpis, result.plan) if result.kpis else "",
+        file,
+    )
 
 
 def format_dispatch(k: Mapping[str, Any], plan: Any = None) -> str:
@@ -793,15 +947,30 @@ def format_placement(k: Mapping[str, Any]) -> str:
     return "\n".join(out)
 
 
-def _report(result: Any, json_out: str | None, details: str) -> None:
+def _result_data(result: Any, json_out: str, network_file: str | None) -> dict[str, Any]:
+    """``result.to_dict()`` whose plan names the network it was solved on, relative to the
+    result file (as a plan file names it), so that ``servopt evaluate`` can take the file."""
+    data: dict[str, Any] = result.to_dict()
+    if data.get("plan") is not None and network_file is not None:
+        where = Path.cwd() if json_out == "-" else Path(json_out).absolute().parent
+        data["plan"]["network"] = Path(
+            os.path.relpath(Path(network_file).absolute(), where)
+        ).as_posix()
+    return data
+
+
+def _report(
+    result: Any, json_out: str | None, details: str, network_file: str | None = None
+) -> None:
     if json_out == "-":
-        click.echo(json.dumps(result.to_dict(), indent=1))
+        click.echo(json.dumps(_result_data(result, json_out, network_file), indent=1))
     else:
         click.echo(result.summary())
         if details:
             click.echo(details)
         if json_out:
-            write_atomic(json_out, json.dumps(result.to_dict(), indent=1) + "\n")
+            data = _result_data(result, json_out, network_file)
+            write_atomic(json_out, json.dumps(data, indent=1) + "\n")
     _exit_without_plan(result.status)
 
 
@@ -820,6 +989,7 @@ def _exit_without_plan(status: Any) -> None:
     show_default=True,
     help="Erlang C (no abandonment) or Erlang A (with patience).",
 )
+# queue: every value is checked by servopt.optimizer.queueing, whose messages name it.
 @click.option("--arrivals-per-hour", type=float, required=True, help="Arrival rate.")
 @click.option("--aht-s", type=float, required=True, help="Mean handling time, seconds.")
 @click.option(
@@ -917,6 +1087,25 @@ def queue(
         click.echo(f"{k:<20} {v:.6g}" if isinstance(v, float) else f"{k:<20} {v}")
 
 
+JOURNEY_WARMUP_H = 2.0  # simulate_journey's defaults, which the CLI uses
+JOURNEY_REPLICATIONS = 10
+INTERVAL_WARMUP_H = 1.0  # simulate_interval's default
+
+
+def _check_simulation_size(
+    arrivals_per_hour: float, hours: float, replications: int, option: str
+) -> None:
+    """Refuse a simulation too long to finish in reasonable time (a hang, not an answer)."""
+    arrivals = arrivals_per_hour * hours * replications
+    if arrivals > MAX_SIMULATED_ARRIVALS:
+        raise BadInputError(
+            f"{option}: the simulation would draw about {arrivals:,.0f} arrivals "
+            f"({arrivals_per_hour:,.6g} per hour x {hours:,.6g} h x {replications} "
+            f"replications); at most {MAX_SIMULATED_ARRIVALS:,} are simulated: "
+            "give fewer hours or replications"
+        )
+
+
 @main.command()
 @click.argument("file", type=click.Path())
 @PLAN
@@ -928,7 +1117,7 @@ def queue(
 )
 @click.option(
     "--arrivals-per-hour",
-    type=float,
+    type=POSITIVE,
     default=None,
     help="Arrival rate (default: the segment's demand_per_day / --hours-per-day).",
 )
@@ -936,13 +1125,13 @@ def queue(
 @click.option(
     "--simulate",
     "sim_hours",
-    type=float,
+    type=POSITIVE,
     default=None,
     metavar="HOURS",
     help="Also simulate this many hours per replication (10 replications): the "
     "distribution of the end-to-end time.",
 )
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@_seed_option("Seed of the simulation (0 <= seed < 2**31).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @reports_errors
 def journey(
@@ -990,6 +1179,12 @@ def journey(
                     f"--simulate: journey {f.journey!r} has no arrival rate; "
                     "give --arrivals-per-hour"
                 )
+            _check_simulation_size(
+                f.arrivals_per_hour,
+                sim_hours + JOURNEY_WARMUP_H,
+                JOURNEY_REPLICATIONS,
+                "--simulate",
+            )
             simulated[f.journey] = simulate_journey(
                 net,
                 f.journey,
@@ -1022,22 +1217,22 @@ def journey(
 
 
 @main.command()
-@click.option("--agents", type=int, required=True)
-@click.option("--arrivals-per-hour", type=float, required=True)
-@click.option("--aht-s", type=float, required=True, help="Mean handling time, seconds.")
+@click.option("--agents", type=AGENTS, required=True)
+@click.option("--arrivals-per-hour", type=POSITIVE, required=True)
+@click.option("--aht-s", type=POSITIVE, required=True, help="Mean handling time, seconds.")
 @click.option(
-    "--patience-s", type=float, default=None, help="Mean patience: callers abandon (Erlang A)."
+    "--patience-s", type=POSITIVE, default=None, help="Mean patience: callers abandon (Erlang A)."
 )
-@click.option("--target-s", type=float, default=20.0, show_default=True)
+@click.option("--target-s", type=NON_NEGATIVE, default=20.0, show_default=True)
 @click.option(
     "--hours",
-    type=float,
+    type=POSITIVE,
     default=8.0,
     show_default=True,
     help="Measured hours per replication (after a 1-hour warm-up).",
 )
-@click.option("--replications", type=int, default=10, show_default=True)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--replications", type=Number(2, integer=True), default=10, show_default=True)
+@_seed_option("Seed of the simulation (0 <= seed < 2**31).")
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors
 def simulate(
@@ -1061,6 +1256,9 @@ def simulate(
     from servopt.optimizer.queueing import erlang_a, erlang_c
     from servopt.optimizer.simulate import simulate_interval
 
+    _check_simulation_size(
+        arrivals_per_hour, hours + INTERVAL_WARMUP_H, replications, "--arrivals-per-hour/--hours"
+    )
     sim = simulate_interval(
         agents,
         arrivals_per_hour,
@@ -1091,11 +1289,23 @@ def simulate(
 def evaluate() -> None:
     """Price a plan, hand-written or optimised, on the full model.
 
+    The plan is a plan file (``kind: plan``) or a solve's ``--json`` result file (its plan is
+    taken). Exit code 4 when the plan has violations (each printed, the JSON still written);
+    the other codes: see ``servopt --help``.
+
     \b
     Examples:
       servopt evaluate placement instances/case-a-aftersales.cost-only.plan.yaml
       servopt evaluate dispatch my-routes.plan.yaml --network instances/case-a-aftersales.yaml
+      servopt solve placement instances/case-a-aftersales.yaml --json result.json
+      servopt evaluate placement result.json
     """
+
+
+def _exit_on_violations(violations: Any) -> None:
+    if violations:
+        click.echo(f"{len(violations)} violation(s)", err=True)
+        sys.exit(EXIT_VIOLATIONS)
 
 
 @evaluate.command(name="placement")
@@ -1107,10 +1317,8 @@ def evaluate() -> None:
     default=None,
     help="Network file (default: the one the plan names).",
 )
-@click.option(
-    "--service-level", type=click.FloatRange(0.5, 0.9999), default=0.95, show_default=True
-)
-@click.option("--json", "json_out", type=click.Path(), default=None)
+@click.option("--service-level", type=SERVICE_LEVEL, default=0.95, show_default=True)
+@_output_option("--json", "json_out", help="Write the KPIs and violations as JSON ('-': stdout).")
 @reports_errors
 def evaluate_placement_cmd(
     plan_file: str, network_file: str | None, service_level: float, json_out: str | None
@@ -1146,6 +1354,7 @@ def evaluate_placement_cmd(
     if json_out:
         data = {"kpis": kpis, "violations": violations}
         _write_output(json_out, json.dumps(data, indent=1) + "\n")
+    _exit_on_violations(violations)
 
 
 @evaluate.command(name="dispatch")
@@ -1159,7 +1368,7 @@ def evaluate_placement_cmd(
 )
 @FORMAT
 @dispatch_pricing
-@click.option("--json", "json_out", type=click.Path(), default=None)
+@_output_option("--json", "json_out", help="Write the KPIs as JSON ('-': stdout).")
 @reports_errors
 def evaluate_dispatch_cmd(
     plan_file: str,
@@ -1174,13 +1383,17 @@ def evaluate_dispatch_cmd(
     """Every dispatch KPI of a plan's routes (hand-written or solved), and what they break.
 
     Routes are checked by the independent route checker: skills and proficiency, windows,
-    shifts and overtime, capacity, hard deadlines; unserved jobs are priced as drops.
+    shifts and overtime, capacity, hard deadlines; unserved jobs are priced as drops. A plan
+    with ``dispatch_policy: nearest`` and no routes gets the nearest-engineer routes (as
+    ``servopt solve dispatch --policy nearest``), which are then evaluated.
 
     \b
     Examples:
       servopt evaluate dispatch my-routes.plan.yaml --network instances/case-a-aftersales.yaml
+      servopt evaluate dispatch instances/case-a-aftersales.cost-only.plan.yaml
     """
     from servopt.models.io import load_plan
+    from servopt.models.plan import DispatchPolicy
     from servopt.optimizer.check_routes import evaluate_dispatch
     from servopt.optimizer.result import json_ready
 
@@ -1193,13 +1406,36 @@ def evaluate_dispatch_cmd(
     if problems:
         raise BadInputError(problems, plan_file)
     options = _dispatch_options(objective, value_weight, sla, drop_cost)
-    kpis = evaluate_dispatch(plan.staffed(net), plan, options)
+    staffed = plan.staffed(net)
+    reasons: dict[str, str] | None = None
+    note = ""
+    if plan.routes is None and plan.dispatch_policy is DispatchPolicy.NEAREST:
+        from servopt.optimizer.dispatch import field_pools, nearest_routes, screen
+
+        screened = screen(staffed, field_pools(staffed), options)
+        routes, drops = nearest_routes(staffed, options, screened)
+        reasons = {**screened, **drops}
+        plan = plan.replace(routes=routes)
+        note = "routes: the plan's dispatch_policy nearest (nearest-engineer dispatch)"
+    elif plan.routes is None and plan.dispatch_policy is DispatchPolicy.OPTIMISE:
+        raise BadInputError(
+            "dispatch_policy: 'optimise' with no routes: there are no routes to evaluate; "
+            f"solve them first (servopt solve dispatch {net_path} --plan {plan_file} --json "
+            "result.json) and evaluate the result",
+            plan_file,
+        )
+    elif plan.routes is None:
+        note = "the plan has no routes (and no dispatch_policy): every job counts as dropped"
+    kpis = evaluate_dispatch(staffed, plan, options, reasons)
     click.echo(f"plan {plan.name!r} on network {net.name!r}: objective {kpis['objective']:,.2f}")
+    if note:
+        click.echo(note)
     click.echo(format_dispatch(kpis, plan))
     for v in kpis["violations"]:
         click.echo(f"VIOLATION {v}")
     if json_out:
         _write_output(json_out, json.dumps(json_ready(kpis), indent=1) + "\n")
+    _exit_on_violations(kpis["violations"])
 
 
 if __name__ == "__main__":  # pragma: no cover

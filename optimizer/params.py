@@ -9,6 +9,25 @@ from typing import Any
 
 from servopt.models.errors import BadInputError, Problem
 
+#: Seeds are whole numbers ``0 <= seed < SEED_LIMIT`` (2**31): the range every engine takes as
+#: it is (HiGHS' ``random_seed`` is a signed 32-bit int; PyVRP's is unsigned 32-bit, CP-SAT's a
+#: signed 32-bit int). A seed outside it is refused, never wrapped or truncated, so two seeds
+#: never give the same run by accident. The command line uses the same range.
+SEED_LIMIT = 2**31
+
+
+def seed_problem(seed: object, field: str = "seed") -> Problem | None:
+    """The problem with ``seed`` (see :data:`SEED_LIMIT`), or ``None`` when it is fine."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        return Problem(field, f"must be a whole number >= 0, got {seed!r}")
+    if seed >= SEED_LIMIT:
+        return Problem(
+            field,
+            f"must be < 2**31 = {SEED_LIMIT} (the seed range every solver engine accepts), "
+            f"got {seed!r}",
+        )
+    return None
+
 
 class Objective(StrEnum):
     """What a solver optimises: the company's cost, the customers' value, or a weighted sum."""
@@ -28,7 +47,8 @@ class SolveParams:
         Wall-clock limit for the solver, in seconds (> 0). At the limit a solver returns its
         best plan with status ``feasible`` (and the proven gap), or ``no_solution``.
     seed
-        Random seed passed to the solver (>= 0).
+        Random seed passed to the solver: a whole number ``0 <= seed < 2**31``
+        (:data:`SEED_LIMIT`); outside that range :class:`BadInputError`.
     solver
         Backend name: ``"highs"`` (default for MILP) or ``"cbc"``; any other PuLP solver name
         is passed through.
@@ -57,8 +77,9 @@ class SolveParams:
                     f"must be a positive number of seconds, got {self.time_limit_s!r}",
                 )
             )
-        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            problems.append(Problem("seed", f"must be a whole number >= 0, got {self.seed!r}"))
+        seed = seed_problem(self.seed)
+        if seed is not None:
+            problems.append(seed)
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             problems.append(Problem("threads", f"must be >= 1, got {self.threads!r}"))
         if not (isinstance(self.mip_gap, int | float) and 0 <= self.mip_gap < 1):

@@ -19,6 +19,39 @@ from typing import Any
 import numpy as np
 
 from servopt.models.errors import BadInputError, Problem
+from servopt.optimizer.params import seed_problem
+
+
+def _run_problems(
+    hours: float, warmup_h: float, replications: int, seed: int, problems: list[Problem]
+) -> None:
+    """Append the problems with the run's length, replications and seed to ``problems``."""
+    if not (isinstance(hours, int | float) and math.isfinite(hours) and hours > 0):
+        problems.append(Problem("hours", f"must be finite and > 0, got {hours!r}"))
+    if not (isinstance(warmup_h, int | float) and math.isfinite(warmup_h) and warmup_h >= 0):
+        problems.append(Problem("warmup_h", f"must be finite and >= 0, got {warmup_h!r}"))
+    if not isinstance(replications, int) or isinstance(replications, bool) or replications < 2:
+        problems.append(
+            Problem(
+                "replications",
+                f"need at least 2 (a whole number) for a confidence interval, got {replications!r}",
+            )
+        )
+    seed_wrong = seed_problem(seed)
+    if seed_wrong is not None:
+        problems.append(seed_wrong)
+
+
+def _nobody(what: str, hours: float) -> BadInputError:
+    return BadInputError(
+        [
+            Problem(
+                "hours",
+                f"no {what} arrived in the {hours:g} measured hours of a replication: "
+                "simulate longer or with more arrivals",
+            )
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -120,16 +153,17 @@ def simulate_interval(
     seed: int = 0,
 ) -> SimulatedFigures:
     """Simulate one staffed interval (see the module docstring)."""
-    problems = []
+    problems: list[Problem] = []
     if not (isinstance(agents, int) and agents >= 1):
         problems.append(Problem("agents", f"must be a whole number >= 1, got {agents!r}"))
-    for name, v in (("arrivals_per_hour", arrivals_per_hour), ("aht_s", aht_s), ("hours", hours)):
+    for name, v in (("arrivals_per_hour", arrivals_per_hour), ("aht_s", aht_s)):
         if not (math.isfinite(v) and v > 0):
             problems.append(Problem(name, f"must be finite and > 0, got {v!r}"))
     if patience_s is not None and not (math.isfinite(patience_s) and patience_s > 0):
         problems.append(Problem("patience_s", f"must be finite and > 0, got {patience_s!r}"))
-    if replications < 2:
-        problems.append(Problem("replications", "need at least 2 for a confidence interval"))
+    if not (math.isfinite(target_s) and target_s >= 0):
+        problems.append(Problem("target_s", f"must be finite and >= 0, got {target_s!r}"))
+    _run_problems(hours, warmup_h, replications, seed, problems)
     if problems:
         raise BadInputError(problems)
     seeds = np.random.SeedSequence(seed).spawn(replications)
@@ -150,6 +184,8 @@ def simulate_interval(
         dtype=float,
     )
     n = rows[:, 0]
+    if (n == 0).any():
+        raise _nobody("caller", hours)
     z = NormalDist().inv_cdf(0.975)
 
     def stat(values: np.ndarray) -> tuple[float, float]:
@@ -208,12 +244,12 @@ def simulate_journey(
 
     from servopt.models.plan import Plan
 
+    problems: list[Problem] = []
     if not (math.isfinite(arrivals_per_hour) and arrivals_per_hour > 0):
-        raise BadInputError(
-            [Problem("arrivals_per_hour", f"must be > 0, got {arrivals_per_hour!r}")]
-        )
-    if replications < 2:
-        raise BadInputError([Problem("replications", "need at least 2")])
+        problems.append(Problem("arrivals_per_hour", f"must be > 0, got {arrivals_per_hour!r}"))
+    _run_problems(hours, warmup_h, replications, seed, problems)
+    if problems:
+        raise BadInputError(problems)
     plan = plan or Plan()
     if isinstance(journey, str):
         journey = plan.journey(network, journey)
@@ -240,6 +276,8 @@ def simulate_journey(
             warm,
             horizon,
         )
+        if not done:
+            raise _nobody("case", hours)
         durations = np.array([d for d, _ in done])
         means.append(float(durations.mean()))
         fails.append(float(np.mean([f for _, f in done])))
