@@ -71,6 +71,11 @@ def reports_errors(fn: F) -> F:
             _fail(f"error: {e}", EXIT_BAD_INPUT)
         except ServoptError as e:
             _fail(f"error: {e}", EXIT_FAILURE)
+        except MemoryError:
+            _fail(
+                "error: out of memory: the instance or the run is too large for this machine",
+                EXIT_FAILURE,
+            )
         except OSError as e:  # writing an output file (write_atomic names the path given)
             where = f"{e.filename}: " if e.filename else ""
             _fail(f"error: {where}cannot write: {e.strerror or e}", EXIT_BAD_INPUT)
@@ -137,6 +142,9 @@ SERVICE_LEVEL = Number(0.5, 0.9999)
 TARGET_SL = Number(0, 1, min_open=True, max_open=True)
 OCCUPANCY = Number(0, 1, min_open=True)
 AGENTS = Number(1, integer=True)
+#: generate: 100,000 sites and as many jobs already make a file of about 35 MB (measured:
+#: 20,000 of each, 7 MB), near the 64 MB servopt reads back (models.io.MAX_FILE_MB).
+GENERATE_COUNT = Number(0, 100_000, integer=True)
 #: The one seed range of the command line and of SolveParams: 0 <= seed < 2**31.
 SEED = Number(
     0, SEED_LIMIT, max_open=True, integer=True, note="(2**31: the range every solver engine takes)"
@@ -163,10 +171,32 @@ def _output_option(*names: str, help: str) -> Callable[[F], F]:
     return click.option(*names, type=click.Path(), default=None, callback=_output_path, help=help)
 
 
+def _stop_children() -> None:
+    """Send SIGTERM to this process's direct children (solver binaries), found in ``/proc``.
+
+    :mod:`subprocess` kills a child when an exception interrupts ``run``, but a library that
+    waits with ``Popen.wait()`` (PuLP's CBC) leaves it running; this stops those too. Where
+    there is no ``/proc`` it does nothing."""
+    me = os.getpid()
+    try:
+        pids = [int(e) for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+                stat = f.read()
+            # "pid (command) state ppid ...": the command may hold spaces and parentheses
+            if int(stat[stat.rfind(")") + 2 :].split()[1]) == me:
+                os.kill(pid, signal.SIGTERM)
+        except (OSError, ValueError, IndexError):
+            continue
+
+
 def _install_signal_handlers(ctx: click.Context) -> None:
     """SIGINT and SIGTERM end the run with exit 130 or 143 through ``SystemExit``, so every
-    ``finally`` block and context manager runs (temporary folders removed, solver child
-    processes killed by :mod:`subprocess`). A second signal during that clean-up is ignored
+    ``finally`` block and context manager runs (temporary folders removed) and solver child
+    processes are stopped (:func:`_stop_children`). A second signal during that clean-up is ignored
     (SIGKILL still works). A signal ignored when servopt starts (SIGINT in a background job
     of a shell script) stays ignored. The previous handlers come back when the command ends."""
     if threading.current_thread() is not threading.main_thread():
@@ -179,6 +209,7 @@ def _install_signal_handlers(ctx: click.Context) -> None:
     def stop(signum: int, frame: Any) -> None:
         for s in signals:
             signal.signal(s, signal.SIG_IGN)
+        _stop_children()
         try:
             sys.stderr.write(f"servopt: stopped by {signal.Signals(signum).name}\n")
             sys.stderr.flush()
@@ -383,12 +414,12 @@ def schema(kind: str, output: str | None) -> None:
 
 
 @main.command()
-@click.option("--sites", type=click.IntRange(min=0), default=200, show_default=True)
-@click.option("--depots", type=click.IntRange(min=0), default=10, show_default=True)
-@click.option("--technicians", type=click.IntRange(min=0), default=40, show_default=True)
+@click.option("--sites", type=GENERATE_COUNT, default=200, show_default=True)
+@click.option("--depots", type=GENERATE_COUNT, default=10, show_default=True)
+@click.option("--technicians", type=GENERATE_COUNT, default=40, show_default=True)
 @click.option(
     "--jobs",
-    type=click.IntRange(min=0),
+    type=GENERATE_COUNT,
     default=0,
     show_default=True,
     help="Concrete jobs (for dispatch) to generate.",
