@@ -292,7 +292,7 @@ def main(ctx: click.Context, verbose: int) -> None:
     Exit codes (every command):
       0    success: files valid, a plan found (optimal, or feasible at the time
            limit), a plan evaluated without violations
-      1    failure: a solver that cannot run or that failed
+      1    failure: a solver that cannot run or that failed; out of memory
       2    bad input or usage: a file, field or value (the message names it),
            an output path that cannot be written (checked before any work)
       3    solve: no plan (infeasible, or none within the time limit; the
@@ -316,7 +316,8 @@ def validate(files: tuple[str, ...], fmt: str | None, distance: str | None) -> N
     """Check network and plan files; report every problem found.
 
     A plan file (``kind: plan``), or a solve's result file (``--json``), is also checked
-    against the network it names. Exit code 0 when every file is valid, 2 otherwise.
+    against the network it names. Every invalid file makes the run fail as bad input (exit
+    codes: ``servopt --help``).
 
     \b
     Examples:
@@ -468,7 +469,7 @@ def generate(
 def solve() -> None:
     """Optimise a decision: placement (depots, assignments, stock), staffing, dispatch.
 
-    Exit codes: see ``servopt --help`` (0 a plan, 3 no plan, 2 bad input, 1 solver failure).
+    Exit codes: ``servopt --help``.
     The ``--json`` result file can be given back to ``servopt evaluate`` as a plan.
 
     \b
@@ -1321,8 +1322,8 @@ def evaluate() -> None:
     """Price a plan, hand-written or optimised, on the full model.
 
     The plan is a plan file (``kind: plan``) or a solve's ``--json`` result file (its plan is
-    taken). Exit code 4 when the plan has violations (each printed, the JSON still written);
-    the other codes: see ``servopt --help``.
+    taken). A plan with violations prints each and still writes its JSON, then the run ends
+    with the "violations" exit code (exit codes: ``servopt --help``).
 
     \b
     Examples:
