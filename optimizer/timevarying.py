@@ -20,6 +20,7 @@ simulation (:mod:`servopt.optimizer.simulate`) is the check for anything in betw
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,7 @@ class DayQueue:
     staff: np.ndarray
     backlog_end: np.ndarray  # people waiting beyond the stationary queue, end of each interval
     wait_min: np.ndarray  # expected wait of an arrival in each interval
-    mean_wait_min: float  # arrival-weighted over the day
+    mean_wait_min: float  # arrival-weighted over those served that day (inf: none; 0: no arrivals)
     unserved_at_close: float
     served_per_staff: float  # over the day, per staff member on duty (mean)
 
@@ -97,8 +98,14 @@ def day_queue(
     served = dep_cum[-1]
     finite = np.isfinite(wait)
     weight = lam * finite
+    # Over the arrivals served that day (those not served by closing are unserved_at_close);
+    # when nobody who arrived is served, the wait is unbounded, not 0.
     mean_wait = (
-        float((weight * np.where(finite, wait, 0.0)).sum() / weight.sum()) if weight.sum() else 0.0
+        float((weight * np.where(finite, wait, 0.0)).sum() / weight.sum())
+        if weight.sum()
+        else math.inf
+        if lam.sum() > 0
+        else 0.0
     )
     on_duty = c[c > 0].mean() if (c > 0).any() else 0.0
     return DayQueue(

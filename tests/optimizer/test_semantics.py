@@ -239,3 +239,14 @@ def test_staff_for_a_wait_target_is_the_least_that_meets_it():
         n = _staff_for_wait(net, "phone-booking", load, target)
         assert n is not None
         assert wait_min(n, load, 240.0) <= target < wait_min(n - 1, load, 240.0)
+
+
+def test_a_day_where_nobody_is_served_has_no_zero_mean_wait():
+    from servopt.optimizer.timevarying import day_queue
+
+    nobody = day_queue([10.0, 10.0, 0.0], [0, 0, 0], 5.0, 60.0)
+    assert nobody.unserved_at_close == pytest.approx(20.0)
+    assert nobody.mean_wait_min == math.inf
+    assert day_queue([0.0, 0.0], [1, 1], 5.0, 60.0).mean_wait_min == 0.0  # nobody came
+    # One agent, 10 an hour of 5 minutes: the Erlang C wait, 5 x (5/6) / (1 - 5/6) = 25 min.
+    assert day_queue([10.0, 10.0], [1, 1], 5.0, 60.0).mean_wait_min == pytest.approx(25.0)
