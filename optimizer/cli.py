@@ -76,6 +76,8 @@ def reports_errors(fn: F) -> F:
                 "error: out of memory: the instance or the run is too large for this machine",
                 EXIT_FAILURE,
             )
+        except BrokenPipeError:
+            raise  # stdout closed (`| head`): click ends quietly with exit 1
         except OSError as e:  # writing an output file (write_atomic names the path given)
             where = f"{e.filename}: " if e.filename else ""
             _fail(f"error: {where}cannot write: {e.strerror or e}", EXIT_BAD_INPUT)
@@ -997,12 +999,12 @@ def _report(
     if json_out == "-":
         click.echo(json.dumps(_result_data(result, json_out, network_file), indent=1))
     else:
+        if json_out:  # first: the result file does not depend on the terminal
+            data = _result_data(result, json_out, network_file)
+            write_atomic(json_out, json.dumps(data, indent=1) + "\n")
         click.echo(result.summary())
         if details:
             click.echo(details)
-        if json_out:
-            data = _result_data(result, json_out, network_file)
-            write_atomic(json_out, json.dumps(data, indent=1) + "\n")
     _exit_without_plan(result.status)
 
 
@@ -1349,19 +1351,29 @@ def _exit_on_violations(violations: Any) -> None:
     default=None,
     help="Network file (default: the one the plan names).",
 )
+@FORMAT
 @click.option("--service-level", type=SERVICE_LEVEL, default=0.95, show_default=True)
 @_output_option("--json", "json_out", help="Write the KPIs and violations as JSON ('-': stdout).")
 @reports_errors
 def evaluate_placement_cmd(
-    plan_file: str, network_file: str | None, service_level: float, json_out: str | None
+    plan_file: str,
+    network_file: str | None,
+    fmt: str | None,
+    service_level: float,
+    json_out: str | None,
 ) -> None:
     """Every placement KPI of a plan, and the constraints it breaks.
 
-    A plan that only names open depots serves each site from its nearest open depot.
+    A plan that only names open depots serves each site from its nearest open depot. With
+    ``--format orlib-cap`` the plan is priced as ``solve placement`` prices that format (the
+    plain capacitated facility location problem).
 
     \b
     Examples:
       servopt evaluate placement instances/case-a-aftersales.cost-only.plan.yaml
+      servopt solve placement instances/benchmarks/orlib-cap/cap41.txt --format orlib-cap \\
+          --json cap41.json
+      servopt evaluate placement cap41.json --format orlib-cap
     """
     from servopt.models.io import load_plan
     from servopt.optimizer.check import check_placement
@@ -1372,11 +1384,14 @@ def evaluate_placement_cmd(
     net_path = network_file or plan_network_path(plan_file, plan)
     if net_path is None:
         raise BadInputError("the plan names no network; give --network FILE", plan_file)
-    net = load_network(net_path)
+    net = _load(str(net_path), fmt)
     problems = plan.check_against(net)
     if problems:
         raise BadInputError(problems, plan_file)
-    options = PlacementOptions(service_level=service_level)
+    if fmt == NetworkFormat.ORLIB_CAP:
+        options = PlacementOptions.cflp()
+    else:
+        options = PlacementOptions(service_level=service_level)
     kpis = evaluate_placement(net, plan, options)
     violations = check_placement(net, plan, options)
     click.echo(f"plan {plan.name!r} on network {net.name!r}")

@@ -675,3 +675,39 @@ def test_a_result_without_plan_is_a_clear_error(tmp_path):
     )
     res = invoke("evaluate", "placement", bad)
     assert_refused(res, "bad.json: plan.open_depots")
+
+
+def test_evaluate_placement_takes_an_orlib_result_with_its_format(tmp_path):
+    cap41 = INSTANCES / "benchmarks" / "orlib-cap" / "cap41.txt"
+    result = tmp_path / "cap41.json"
+    res = invoke("solve", "placement", cap41, "--format", "orlib-cap", "--json", result)
+    assert res.exit_code == 0, res.output
+    cost = json.loads(result.read_text())["objective"]["cost"]
+    res = invoke("evaluate", "placement", result, "--format", "orlib-cap", "--json", "-")
+    assert res.exit_code == 0, res.output
+    kpis = json.loads(res.output[res.output.index("{") :])["kpis"]
+    assert kpis["cost"] == pytest.approx(cost, rel=1e-9)
+
+
+def test_closed_stdout_ends_quietly():
+    """`servopt generate | head -c 1`: no traceback, not reported as an unwritable file."""
+    cmd = [sys.executable, "-m", "servopt.optimizer.cli", "generate", "--sites", "3000"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.read(1)
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) in (0, 1)  # click's choice for a closed pipe
+    assert "Traceback" not in stderr and "cannot write" not in stderr, stderr
+
+
+def test_result_file_is_written_before_the_terminal_output(tiny, tmp_path, monkeypatch):
+    out = tmp_path / "r.json"
+
+    def closed(*a, **k):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cli.click, "echo", closed)
+    res = invoke("solve", "dispatch", tiny, "--iterations", 50, "--json", out)
+    assert "Traceback" not in res.output and "cannot write" not in res.output
+    assert json.loads(out.read_text())["status"] == "feasible"
