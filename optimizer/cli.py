@@ -390,9 +390,9 @@ def describe_cmd(file: str, fmt: str | None, distance: str | None, json_out: str
     if json_out == "-":
         click.echo(json.dumps(data, indent=1))
         return
-    click.echo(format_description(data))
-    if json_out:
+    if json_out:  # first: the file does not depend on the terminal
         write_atomic(json_out, json.dumps(data, indent=1) + "\n")
+    click.echo(format_description(data))
 
 
 @main.command()
@@ -744,6 +744,8 @@ def solve_staffing_cmd(
         if json_out == "-":
             click.echo(json.dumps(staffing.to_dict(), indent=1))
         else:
+            if json_out:  # first: the file does not depend on the terminal
+                write_atomic(json_out, json.dumps(staffing.to_dict(), indent=1) + "\n")
             click.echo(f"status     {staffing.status.value}")
             for d in staffing.diagnostics:
                 click.echo(f"note       {d}")
@@ -756,8 +758,6 @@ def solve_staffing_cmd(
                     f"{int(start % 60):02d}: {' '.join(map(str, ch.requirements))}"
                 )
                 click.echo(f"    {ch.schedule.summary()}")
-            if json_out:
-                write_atomic(json_out, json.dumps(staffing.to_dict(), indent=1) + "\n")
         _exit_without_plan(staffing.status)
         return
     mix = plan_channels(
@@ -772,6 +772,8 @@ def solve_staffing_cmd(
     if json_out == "-":
         click.echo(json.dumps(data, indent=1))
     else:
+        if json_out:  # first: the file does not depend on the terminal
+            write_atomic(json_out, json.dumps(data, indent=1) + "\n")
         click.echo(f"status     {mix.status.value}")
         for d in mix.diagnostics:
             click.echo(f"note       {d}")
@@ -785,8 +787,6 @@ def solve_staffing_cmd(
             click.echo(f"  segment {seg:<24} wait {mix.segment_wait_min[seg]:8.2f} min  {route}")
         for seg in mix.segments_over_target:
             click.echo(f"OVER TARGET {seg}: expected wait above its max_wait_h")
-        if json_out:
-            write_atomic(json_out, json.dumps(data, indent=1) + "\n")
     _exit_without_plan(mix.status)
 
 
