@@ -10,6 +10,15 @@ Units, everywhere in servopt:
 
 Field-level rules (signs, finiteness, ranges) live here; rules that need the whole network
 (references, duplicate ids, coverage) live in :mod:`servopt.models.checks`.
+
+Magnitudes are bounded so that every solver stays numerically sound (HiGHS reads 1e20 as
+infinite; products of prices and quantities must stay far below that, and numpy must not
+overflow): money per item (a cost, a price, a value) at most :data:`MAX_MONEY` (1e12),
+quantities (demand, capacities, rates, stock, loads) at most :data:`MAX_QUANTITY` (1e9),
+durations in minutes or hours at most :data:`MAX_DURATION` (1e7), distances and coordinates
+at most :data:`MAX_KM` (1e7 km), speeds at most 1e5 km/h, head counts at most 1e6 and
+factors and rates (road factor, air cost factor, holding rate, demand cv) at most 1e3.
+A value beyond its bound is refused on load with the field, the value and the bound.
 """
 
 from __future__ import annotations
@@ -19,13 +28,30 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+MAX_MONEY = 1e12
+MAX_QUANTITY = 1e9
+MAX_DURATION = 1e7
+MAX_KM = 1e7
+MAX_SPEED = 1e5
+MAX_HEADCOUNT = 1_000_000
+MAX_FACTOR = 1e3
+
 Id = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(.*\S)?$")]
 NonNeg = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Pos = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Proficiency = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
 NonNegInt = Annotated[int, Field(ge=0)]
-Coord = Annotated[float, Field(allow_inf_nan=False)]
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]
+Quantity = Annotated[float, Field(ge=0, le=MAX_QUANTITY, allow_inf_nan=False)]
+Duration = Annotated[float, Field(ge=0, le=MAX_DURATION, allow_inf_nan=False)]
+PosDuration = Annotated[float, Field(gt=0, le=MAX_DURATION, allow_inf_nan=False)]
+Km = Annotated[float, Field(ge=0, le=MAX_KM, allow_inf_nan=False)]
+Speed = Annotated[float, Field(gt=0, le=MAX_SPEED, allow_inf_nan=False)]
+Factor = Annotated[float, Field(ge=0, le=MAX_FACTOR, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=MAX_HEADCOUNT)]
+Customers = Annotated[int, Field(ge=0, le=int(MAX_QUANTITY) * 10)]
+Coord = Annotated[float, Field(ge=-MAX_KM, le=MAX_KM, allow_inf_nan=False)]
 Location = tuple[Coord, Coord]
 
 
@@ -94,9 +120,9 @@ class Channel(Entity):
     id: Id
     kind: ChannelKind
     name: str = ""
-    cost_per_contact: NonNeg = 0.0
-    service_min: NonNeg | None = None
-    capacity_per_hour: NonNeg | None = None
+    cost_per_contact: Money = 0.0
+    service_min: Duration | None = None
+    capacity_per_hour: Quantity | None = None
     availability: Fraction = 1.0
 
 
@@ -113,16 +139,16 @@ class Segment(Entity):
     id: Id
     name: str = ""
     channels: tuple[Id, ...]
-    customers: NonNegInt = 0
-    demand_per_day: NonNeg = 0.0
-    arrival_profile: tuple[NonNeg, ...] = ()
-    value_per_customer: NonNeg = 0.0
-    downtime_cost_per_hour: NonNeg = 0.0
+    customers: Customers = 0
+    demand_per_day: Quantity = 0.0
+    arrival_profile: tuple[Quantity, ...] = ()
+    value_per_customer: Money = 0.0
+    downtime_cost_per_hour: Money = 0.0
     churn_sensitivity: Fraction = 0.0
     channel_preference: dict[Id, Fraction] = Field(default_factory=dict)
-    sla_response_h: Pos | None = None
-    sla_onsite_h: Pos | None = None
-    max_wait_h: Pos | None = None
+    sla_response_h: PosDuration | None = None
+    sla_onsite_h: PosDuration | None = None
+    max_wait_h: PosDuration | None = None
     priority: NonNegInt = 0
 
 
@@ -139,11 +165,11 @@ class Depot(Entity):
     name: str = ""
     kind: DepotKind = DepotKind.REGIONAL
     location: Location
-    capacity: NonNeg | None = None
-    fixed_cost: NonNeg = 0.0
+    capacity: Quantity | None = None
+    fixed_cost: Money = 0.0
     open_today: bool = True
     forced: Forced | None = None
-    display_stock: dict[Id, NonNeg] = Field(default_factory=dict)
+    display_stock: dict[Id, Quantity] = Field(default_factory=dict)
 
 
 class Site(Entity):
@@ -157,8 +183,8 @@ class Site(Entity):
     name: str = ""
     location: Location
     segment: Id
-    job_rates: dict[Id, NonNeg] = Field(default_factory=dict)
-    parts_demand: dict[Id, NonNeg] = Field(default_factory=dict)
+    job_rates: dict[Id, Quantity] = Field(default_factory=dict)
+    parts_demand: dict[Id, Quantity] = Field(default_factory=dict)
 
     @property
     def demand(self) -> float:
@@ -177,9 +203,9 @@ class PartFamily(Entity):
 
     id: Id
     name: str = ""
-    unit_cost: NonNeg = 0.0
-    holding_rate: NonNeg = 0.25
-    demand_cv: NonNeg = 1.0
+    unit_cost: Money = 0.0
+    holding_rate: Factor = 0.25
+    demand_cv: Factor = 1.0
     critical_share: Fraction = 1.0
 
 
@@ -194,17 +220,17 @@ class SupplyLane(Entity):
     origin: Id | None = None
     destination: Id
     mode: LaneMode = LaneMode.REGULAR
-    lead_time_h: NonNeg
-    cost_per_unit: NonNeg = 0.0
+    lead_time_h: Duration
+    cost_per_unit: Money = 0.0
     part_families: tuple[Id, ...] = ()
 
 
 class Shift(Entity):
     """A working window in minutes from the start of each day (or of the horizon)."""
 
-    start_min: NonNeg
-    end_min: NonNeg
-    break_min: NonNeg = 0.0
+    start_min: Duration
+    end_min: Duration
+    break_min: Duration = 0.0
     days: tuple[Annotated[int, Field(ge=0, le=6)], ...] = (0, 1, 2, 3, 4)
 
     @model_validator(mode="after")
@@ -235,17 +261,17 @@ class StaffPool(Entity):
     name: str = ""
     department: str = ""
     home_depot: Id | None = None
-    headcount: NonNegInt = 1
+    headcount: Count = 1
     skills: dict[Id, Proficiency] = Field(default_factory=dict)
     channels: tuple[Id, ...] = ()
-    cost_per_hour: NonNeg = 0.0
-    cost_per_km: NonNeg = 0.0
-    overtime_cost_per_hour: NonNeg | None = None
-    max_overtime_min: NonNeg = 0.0
+    cost_per_hour: Money = 0.0
+    cost_per_km: Money = 0.0
+    overtime_cost_per_hour: Money | None = None
+    max_overtime_min: Duration = 0.0
     shifts: tuple[Shift, ...] = ()
-    vehicle_capacity: NonNeg | None = None
-    speed_kmh: Pos | None = None
-    replacement_cost: NonNeg = 0.0
+    vehicle_capacity: Quantity | None = None
+    speed_kmh: Speed | None = None
+    replacement_cost: Money = 0.0
 
 
 class JobType(Entity):
@@ -257,7 +283,7 @@ class JobType(Entity):
     id: Id
     name: str = ""
     skill: Id
-    duration_min: Pos
+    duration_min: PosDuration
     min_proficiency: Fraction = 0.0
     first_time_fix: Fraction = 0.95
 
@@ -272,10 +298,10 @@ class Job(Entity):
     id: Id
     site: Id
     job_type: Id
-    window: tuple[NonNeg, NonNeg] | None = None
-    duration_min: NonNeg | None = None
-    quantity: NonNeg = 0.0
-    deadline_min: NonNeg | None = None
+    window: tuple[Duration, Duration] | None = None
+    duration_min: Duration | None = None
+    quantity: Quantity = 0.0
+    deadline_min: Duration | None = None
 
     @model_validator(mode="after")
     def _window_ordered(self) -> Job:
@@ -291,7 +317,7 @@ class Step(Entity):
     name: str = ""
     department: str = ""
     resource: Id | None = None
-    service_min: NonNeg
+    service_min: Duration
     value_adding: bool = True
     failure_prob: Fraction = 0.0
 
@@ -349,9 +375,9 @@ class Arc(Entity):
 
     depot: Id
     site: Id
-    distance_km: NonNeg | None = None
-    travel_min: NonNeg | None = None
-    transport_cost: NonNeg | None = None
+    distance_km: Km | None = None
+    travel_min: Duration | None = None
+    transport_cost: Money | None = None
 
 
 class TravelModel(Entity):
@@ -365,12 +391,12 @@ class TravelModel(Entity):
     arrives after ``air_transit_h`` hours.
     """
 
-    speed_kmh: Pos = 60.0
-    road_factor: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 1.0
+    speed_kmh: Speed = 60.0
+    road_factor: Annotated[float, Field(ge=1, le=MAX_FACTOR, allow_inf_nan=False)] = 1.0
     rounding: DistanceRounding = DistanceRounding.EXACT
-    cost_per_km: NonNeg = 0.0
-    freight_cost_per_unit_km: NonNeg = 0.0
-    freight_kmh: Pos = 15.0
-    freight_handling_h: NonNeg = 12.0
-    air_cost_factor: Annotated[float, Field(ge=1, allow_inf_nan=False)] = 3.0
-    air_transit_h: NonNeg = 24.0
+    cost_per_km: Money = 0.0
+    freight_cost_per_unit_km: Money = 0.0
+    freight_kmh: Speed = 15.0
+    freight_handling_h: Duration = 12.0
+    air_cost_factor: Annotated[float, Field(ge=1, le=MAX_FACTOR, allow_inf_nan=False)] = 3.0
+    air_transit_h: Duration = 24.0

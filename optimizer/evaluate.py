@@ -64,7 +64,8 @@ def placement_plan(terms: PlacementTerms, dec: PlacementDecision, name: str = ""
         Assignment(site=terms.sites[j], depot=terms.depots[i], share=min(1.0, float(dec.x[i, j])))
         for i, j in zip(*np.nonzero(dec.x > 1e-9), strict=True)
     ]
-    assignments.sort(key=lambda a: (terms.site_index()[a.site], a.depot))
+    site_at = terms.site_index()
+    assignments.sort(key=lambda a: (site_at[a.site], a.depot))
     return Plan(
         name=name,
         open_depots=tuple(terms.depots[i] for i in np.flatnonzero(dec.y > 0.5)),

@@ -109,6 +109,191 @@ def presolve_problems(terms: PlacementTerms) -> list[str]:
     return out
 
 
+#: Measured seconds per candidate arc (x_ij) for one MILP: building it in PuLP (71 us),
+#: writing the MPS file (45 us), HiGHS reading and presolving it (23 us), on the 2-core
+#: reference machine at 5,000 sites x 20 and x 50 candidate depots. The model size is chosen
+#: so that this estimate fits the time left.
+SECONDS_PER_ARC = 1.6e-4
+
+
+def _envelope_per_arc(terms: PlacementTerms) -> np.ndarray:
+    """(I, J) linear under-estimate of the safety-stock cost of assigning j to i: the chord
+    of sqrt from 0 to Vmax (sqrt is concave, so sqrt(V) >= V / sqrt(Vmax) on [0, Vmax])."""
+    vmax = np.maximum(terms.sigma2.sum(axis=0), 1e-300)
+    return np.asarray((terms.ss_coef / np.sqrt(vmax)[None, :]) @ terms.sigma2.T)
+
+
+def _scores(terms: PlacementTerms, wc: float, wv: float) -> np.ndarray:
+    """(I, J) linear price of serving all of j from i, inf where i may not serve j."""
+    score = wc * (terms.cost_ij + _envelope_per_arc(terms)) + wv * terms.downtime_ij
+    closed = np.array([d in terms.forced_closed for d in terms.depots], dtype=bool)
+    score = np.where(closed[:, None], np.inf, score)
+    too_slow = terms.wait_ij > terms.site_max_wait[None, :] + 1e-9
+    return np.where(too_slow, np.inf, score)
+
+
+def trivial_bound(terms: PlacementTerms, wc: float, wv: float) -> float:
+    r"""A lower bound on ``wc * cost + wv * value`` over every feasible plan, in closed form:
+    each site at its cheapest depot (safety stock by its convex under-estimate), plus the
+    least fixed cost of depots that can hold all demand (a fractional knapsack, forced depots
+    counted whole). Both parts relax the problem, so their sum never exceeds the optimum:
+    a gap to it is a true gap, however weak."""
+    active = terms.total_demand > 0
+    score = _scores(terms, wc, wv)[:, active]
+    per_site = score.min(axis=0) if score.size else np.zeros(0)
+    if not np.all(np.isfinite(per_site)):
+        return -math.inf
+    di = terms.depot_index()
+    forced = [di[d] for d in terms.forced_open if d in di]
+    fixed = float(terms.fixed[forced].sum())
+    need = float(terms.total_demand.sum()) - float(terms.capacity[forced].sum())
+    others = [
+        i
+        for i, d in enumerate(terms.depots)
+        if d not in terms.forced_open and d not in terms.forced_closed
+    ]
+    if need > 0 and not any(np.isinf(terms.capacity[i]) for i in others):
+        for i in sorted(others, key=lambda i: terms.fixed[i] / max(terms.capacity[i], 1e-300)):
+            if need <= 0:
+                break
+            take = min(1.0, need / terms.capacity[i]) if terms.capacity[i] > 0 else 0.0
+            fixed += take * float(terms.fixed[i])
+            need -= take * float(terms.capacity[i])
+    return float(per_site.sum()) + wc * fixed
+
+
+def greedy_placement(
+    terms: PlacementTerms, wc: float, wv: float
+) -> tuple[PlacementDecision | None, str]:
+    """A cheap plan (milliseconds to a second at 5,000 sites x 200 depots): open depots by
+    largest saving (the add heuristic on the linear prices of :func:`_scores`, the depot that
+    replenishes an opened one opened with it) until no opening saves money and the open
+    capacity holds the demand; then each site, largest regret first, goes whole to its
+    cheapest open depot with room left (split over several when it fits none and split
+    demand is allowed; another depot is opened when none has room). Returns the plan, or
+    None and the reason (a budget or share-within target it misses, no depot with room)."""
+    n_i, n_j = len(terms.depots), len(terms.sites)
+    di = terms.depot_index()
+    score = _scores(terms, wc, wv)
+    active = np.flatnonzero(terms.total_demand > 0)
+    big = np.where(np.isfinite(score), score, np.nan)
+    fallback_price = float(np.nanmax(big)) * 10.0 + 1.0 if np.isfinite(big).any() else 1.0
+    priced = np.where(np.isfinite(score), score, fallback_price * 1e3)[:, active]
+    is_open = np.zeros(n_i, dtype=bool)
+
+    def open_depot(i: int) -> None:
+        while not is_open[i]:
+            is_open[i] = True
+            origin = terms.lane_origin[i]
+            if (
+                origin is None
+                or origin not in di
+                or terms.depots[di[origin]] in terms.forced_closed
+            ):
+                return
+            i = di[origin]
+
+    for d in terms.forced_open:
+        if d in di:
+            open_depot(di[d])
+    usable = np.array([d not in terms.forced_closed for d in terms.depots], dtype=bool)
+    if not usable.any():
+        return None, "no depot may open"
+    demand = float(terms.total_demand.sum())
+    while True:
+        cur = priced[is_open].min(axis=0) if is_open.any() else np.full(len(active), np.inf)
+        gain = (
+            np.where(
+                np.isfinite(cur)[None, :], np.maximum(cur[None, :] - priced, 0.0), -priced
+            ).sum(axis=1)
+            - wc * terms.fixed
+        )
+        gain[~usable | is_open] = -np.inf
+        if not np.isfinite(gain).any():
+            break
+        i = int(np.argmax(gain))
+        short = float(terms.capacity[is_open].sum()) < demand * 1.02
+        if gain[i] <= 0 and not short and is_open.any():
+            break
+        open_depot(i)
+    x = np.zeros((n_i, n_j))
+    left = np.where(is_open, terms.capacity, 0.0).astype(float)
+    opened = np.flatnonzero(is_open)
+    ranked = np.sort(priced[opened], axis=0)
+    regret = ranked[1] - ranked[0] if len(opened) > 1 else ranked[0]
+    for k in np.argsort(-regret, kind="stable"):
+        j = int(active[k])
+        need = float(terms.total_demand[j])
+        ok = np.isfinite(score[:, j])
+        for _ in range(2):
+            order = [i for i in np.argsort(score[:, j], kind="stable") if is_open[i] and ok[i]]
+            fit = [i for i in order if left[i] >= need * (1 - 1e-12)]
+            if fit:
+                x[fit[0], j], left[fit[0]] = 1.0, left[fit[0]] - need
+                break
+            room = sum(left[i] for i in order)
+            if not terms.single_sourcing and room >= need * (1 - 1e-12):
+                share_left = 1.0
+                for i in order:
+                    take = min(share_left, left[i] / need)
+                    if take <= 0:
+                        continue
+                    x[i, j] += take
+                    left[i] -= take * need
+                    share_left -= take
+                    if share_left <= 1e-12:
+                        break
+                break
+            closed = [
+                i
+                for i in np.argsort(score[:, j] + wc * terms.fixed, kind="stable")
+                if usable[i] and not is_open[i] and ok[i] and terms.capacity[i] >= need
+            ]
+            if not closed:
+                return None, f"no depot has room for site {terms.sites[j]!r}"
+            before = is_open.copy()
+            open_depot(int(closed[0]))
+            left[is_open & ~before] = terms.capacity[is_open & ~before]
+        else:
+            return None, f"no depot has room for site {terms.sites[j]!r}"
+    dec = PlacementDecision(is_open.astype(float), x)
+    kpis = evaluate_decision(terms, dec)
+    if terms.budget is not None and kpis["cost"] > terms.budget * (1 + 1e-9):
+        return None, f"its cost {kpis['cost']:,.0f} exceeds the budget {terms.budget:,.0f}"
+    if terms.min_share_within is not None and demand > 0:
+        share = float((terms.within_ij * x).sum()) / demand
+        if share + 1e-9 < terms.min_share_within:
+            return None, (
+                f"it serves {share:.1%} of demand within {terms.within_hours:g} h, below "
+                f"{terms.min_share_within:.1%}"
+            )
+    return dec, ""
+
+
+def candidate_arcs(
+    terms: PlacementTerms, wc: float, wv: float, max_arcs: float, keep: np.ndarray | None
+) -> tuple[np.ndarray | None, int]:
+    """The depot-site pairs the MILP may use: all of them when they fit ``max_arcs``, else
+    each site's ``k`` cheapest depots (by :func:`_scores`) plus the arcs of ``keep`` (the
+    greedy plan, so that it stays a feasible start). Returns (mask or None, k)."""
+    active = terms.total_demand > 0
+    usable = np.array([d not in terms.forced_closed for d in terms.depots], dtype=bool)
+    n_full = int(usable.sum()) * int(active.sum())
+    if n_full <= max_arcs:
+        return None, int(usable.sum())
+    k = int(max_arcs // max(int(active.sum()), 1))
+    if k < 1:
+        return np.zeros((len(terms.depots), len(terms.sites)), dtype=bool), 0
+    score = _scores(terms, wc, wv)
+    order = np.argsort(score, axis=0, kind="stable")[:k]
+    allowed = np.zeros(score.shape, dtype=bool)
+    allowed[order, np.arange(score.shape[1])[None, :]] = True
+    allowed &= np.isfinite(score)
+    if keep is not None:
+        allowed |= keep > 0
+    return allowed, k
+
+
 def initial_breakpoints(
     terms: PlacementTerms, segments: int = PWL_SEGMENTS
 ) -> dict[tuple[int, int], list[float]]:
@@ -240,44 +425,127 @@ def solve_placement(
             solver=params.solver,
         )
 
-    clock = _Clock(params, start, 0.1 + 2e-5 * len(terms.depots) * len(terms.sites))
-    remaining, sub_params = clock.remaining, clock.params
+    # Cost is always optimised; "weighted" adds the downtime, "value" caps it at its minimum.
+    wc, wv = 1.0, (value_weight if objective is Objective.WEIGHTED else 0.0)
+    # The hard stop for every solver process: the limit less a little for the result.
+    deadline = start + params.time_limit_s * 0.97 - 0.1
+    stage = "the greedy plan"
+    greedy, greedy_why = greedy_placement(
+        terms,
+        0.0 if objective is Objective.VALUE else wc,
+        1.0 if objective is Objective.VALUE else wv,
+    )
+    greedy_best: tuple[float, PlacementDecision, dict[str, Any], Any] | None = None
+    if greedy is not None:
+        g_kpis = evaluate_decision(terms, greedy)
+        greedy_best = (g_kpis["cost"] + wv * g_kpis["value"], greedy, g_kpis, None)
+    floor = trivial_bound(terms, wc, wv)
 
+    clock = _Clock(params, start, 0.0)
+    # The largest model whose building, writing and reading fit half of the time left.
+    max_arcs = 0.5 * clock.remaining() / SECONDS_PER_ARC
+    allowed, per_site = candidate_arcs(
+        terms, wc, wv, max_arcs, greedy.x if greedy is not None else None
+    )
+    restricted = allowed is not None
+    n_active = int((terms.total_demand > 0).sum())
+    n_arcs = int(allowed.sum()) if allowed is not None else per_site * n_active
+    clock.overhead = 0.1 + SECONDS_PER_ARC * n_arcs
+    remaining, sub_params = clock.remaining, clock.params
     diagnostics: list[str] = []
-    value_cap = None
-    if objective is Objective.VALUE:
-        first = clock.note(
-            solve_placement_milp(terms, {}, sub_params(), cost_weight=0.0, value_weight=1.0)
+    log.info(
+        "greedy %s; %d arcs (%s)",
+        "none" if greedy_best is None else f"{greedy_best[0]:.6g}",
+        n_arcs,
+        f"{per_site} cheapest depots per site" if restricted else "all",
+    )
+    if restricted and per_site < 2:
+        stage = "sizing the model: too little time to build even two candidate depots per site"
+        return _fallback(
+            terms,
+            network,
+            greedy_best,
+            greedy_why,
+            start,
+            params,
+            objective,
+            value_weight,
+            floor,
+            stage,
+            diagnostics,
         )
+    if restricted:
+        diagnostics.append(
+            f"to fit the time limit, each site may use only its {per_site} cheapest depots "
+            f"({n_arcs:,} of {len(terms.depots) * n_active:,} assignments); the bound is a "
+            "closed-form lower bound over all assignments"
+        )
+    milp_kw: dict[str, Any] = {"allowed": allowed, "deadline": deadline}
+
+    value_cap = None
+    last = None
+    if objective is Objective.VALUE:
+        stage = "the least-downtime solve"
+        first = clock.note(
+            solve_placement_milp(
+                terms,
+                {},
+                sub_params(),
+                cost_weight=0.0,
+                value_weight=1.0,
+                start=(greedy.y, greedy.x) if greedy is not None else None,
+                **milp_kw,
+            )
+        )
+        last = first
         if not first.milp.status.has_plan or first.model_value is None:
-            return _no_plan(terms, first.milp, start, params, diagnostics)
+            return _fallback(
+                terms,
+                network,
+                greedy_best,
+                greedy_why,
+                start,
+                params,
+                objective,
+                value_weight,
+                floor,
+                stage,
+                diagnostics,
+                first.milp,
+            )
         value_cap = first.model_value * (1 + 1e-7) + 1e-6
         diagnostics.append(
             f"least customer downtime {first.model_value:,.2f} "
             f"({first.milp.status.value}); cost minimised at that downtime"
         )
-    # Cost is always optimised; "weighted" adds the downtime, "value" caps it at its minimum.
-    wc, wv = 1.0, (value_weight if objective is Objective.WEIGHTED else 0.0)
+        if greedy_best is not None and greedy_best[2]["value"] > value_cap:
+            greedy_best = None  # not a plan at the least downtime
+            greedy_why = "it does not reach the least downtime"
 
     breakpoints = initial_breakpoints(terms)
     best: tuple[float, PlacementDecision, dict[str, Any], Any] | None = None
     bound = -math.inf
-    last = None
-    if breakpoints:
+    if breakpoints and remaining() > 0.5:
+        stage = "the tangent descent"
+        # Restricted (a tight limit): the descent may take all the time, and the envelope
+        # bound, a bound on the restricted problem only, is skipped.
+        until = 1.0 if restricted else 0.5
         best = _descend(
             terms,
-            lambda: sub_params(0.5),
+            lambda: sub_params(until),
             wc,
             wv,
             value_cap,
-            lambda: sub_params(0.5).time_limit_s,
+            lambda: sub_params(until).time_limit_s,
             note=clock.note,
+            initial=(greedy.y, greedy.x) if greedy_best is not None and greedy else None,
+            milp_kw=milp_kw,
         )
-        if best is not None:
+        if best is not None and remaining() > 0.5 and not restricted:
+            stage = "the envelope bound"
             breakpoints = focused_breakpoints(terms, best[1])
             # A valid bound fast: sqrt replaced by its convex envelope on [0, Vmax], the chord.
-            vmax = np.maximum(terms.sigma2.sum(axis=0), 1e-300)
-            per_arc = (terms.ss_coef / np.sqrt(vmax)[None, :]) @ terms.sigma2.T
+            per_arc = _envelope_per_arc(terms)
             env = clock.note(
                 solve_placement_milp(
                     terms,
@@ -288,6 +556,7 @@ def solve_placement(
                     value_cap=value_cap,
                     linear_ss=(np.zeros(len(terms.depots)), per_arc),
                     start=(best[1].y, best[1].x),
+                    **milp_kw,
                 )
             )
             last = env
@@ -301,10 +570,16 @@ def solve_placement(
                     best = (env_exact, env_dec, env_kpis, env)
             log.info("envelope bound %.6g (%s)", bound, env.milp.status.value)
     rounds = 0
-    while remaining() > 0.5 or best is None:
+    while remaining() > 0.5 or (best is None and greedy_best is None and rounds == 0):
         rounds += 1
+        stage = "the chord refinement" if breakpoints else "the MILP"
         # (No restricted start here: measured on 100 x 1,000 it cost more than it saved.)
-        start_from = (best[1].y, best[1].x) if best is not None else None
+        if best is not None:
+            start_from: tuple[np.ndarray, np.ndarray] | None = (best[1].y, best[1].x)
+        elif greedy_best is not None:
+            start_from = (greedy_best[1].y, greedy_best[1].x)
+        else:
+            start_from = None
         out = clock.note(
             solve_placement_milp(
                 terms,
@@ -314,6 +589,7 @@ def solve_placement(
                 value_weight=wv,
                 value_cap=value_cap,
                 start=start_from,
+                **milp_kw,
             )
         )
         last = out
@@ -336,8 +612,8 @@ def solve_placement(
             model_obj,
             bound,
         )
-        gap_now = (best[0] - bound) / max(abs(best[0]), 1e-10)
-        if not breakpoints or gap_now <= params.mip_gap:
+        gap_now = (best[0] - max(bound, floor)) / max(abs(best[0]), 1e-10)
+        if not breakpoints or (gap_now <= params.mip_gap and not restricted):
             break
         if out.milp.status is Status.OPTIMAL and approx_left <= params.mip_gap:
             break  # the chords are exact at this plan: nothing left to refine
@@ -345,24 +621,55 @@ def solve_placement(
             break
         _refine(breakpoints, terms, dec)
     if best is None:
-        assert last is not None
-        return _no_plan(terms, last.milp, start, params, diagnostics)
+        if last is not None and last.milp.status is Status.INFEASIBLE and restricted:
+            last = None  # the restriction, not the problem: say what stage was reached
+        return _fallback(
+            terms,
+            network,
+            greedy_best,
+            greedy_why,
+            start,
+            params,
+            objective,
+            value_weight,
+            floor,
+            stage,
+            diagnostics,
+            last.milp if last is not None else None,
+        )
 
     exact, dec, kpis, out = best
+    from_greedy = greedy_best is not None and greedy_best[0] < exact - 1e-9
+    if from_greedy:
+        assert greedy_best is not None
+        exact, dec, kpis = greedy_best[0], greedy_best[1], greedy_best[2]
+    # A restricted model's MILP bound is a bound on the restricted problem only: drop it.
+    if restricted:
+        bound = floor
+    elif math.isfinite(floor):
+        bound = max(bound, floor)
     gap = max(0.0, (exact - bound) / max(abs(exact), 1e-10)) if math.isfinite(bound) else None
     # The bound is valid whichever MILP gave it (chords and the envelope never overestimate),
     # so a plan within the requested gap of it is proven optimal.
-    if not breakpoints:  # no approximation: the MILP's own verdict stands
+    if not breakpoints and not restricted and not from_greedy:
+        # no approximation: the MILP's own verdict stands
         status = Status.OPTIMAL if out.milp.status is Status.OPTIMAL else Status.FEASIBLE
     else:  # HiGHS prints the bound to 12 significant digits: allow for that
         proven = gap is not None and gap <= params.mip_gap * 1.001 + 1e-9
         status = Status.OPTIMAL if proven else Status.FEASIBLE
     if status is Status.FEASIBLE:
-        why = "time limit reached" if remaining() <= 0.5 else "refinement rounds used up"
+        if restricted:
+            why = "candidate assignments restricted to fit the time limit"
+        elif remaining() <= 0.5:
+            why = "time limit reached"
+        else:
+            why = "refinement rounds used up"
         diagnostics.append(
             f"{why}: best plan found, optimality not proven"
             + (f" (gap {gap:.3%} to the bound)" if gap is not None else "")
         )
+    if from_greedy:
+        diagnostics.append("the greedy plan priced lower than every MILP plan and is returned")
     objective_values = {"cost": kpis["cost"], "value": kpis["value"]}
     if objective is Objective.WEIGHTED:
         objective_values["weighted"] = kpis["cost"] + value_weight * kpis["value"]
@@ -372,6 +679,8 @@ def solve_placement(
         "rounds": rounds,
         "model_objective": out.milp.objective,
         "optimised": "weighted" if objective is Objective.WEIGHTED else "cost",
+        "candidate_depots_per_site": per_site if restricted else None,
+        "plan_from": "greedy" if from_greedy else "milp",
     }
     return Result(
         status=status,
@@ -384,6 +693,66 @@ def solve_placement(
         diagnostics=tuple(diagnostics),
         params=params,
         solver=out.milp.solver,
+    )
+
+
+def _fallback(
+    terms: PlacementTerms,
+    network: ServiceNetwork,
+    greedy_best: tuple[float, PlacementDecision, dict[str, Any], Any] | None,
+    greedy_why: str,
+    start: float,
+    params: SolveParams,
+    objective: Objective,
+    value_weight: float,
+    floor: float,
+    stage: str,
+    diagnostics: list[str],
+    milp: Any = None,
+) -> Result:
+    """No MILP plan: the solver's error or infeasibility when it said so; otherwise (the time
+    limit) the greedy plan flagged as the fallback heuristic, or no plan with the stage the
+    solve reached."""
+    if milp is not None and milp.status in (Status.ERROR, Status.INFEASIBLE):
+        return _no_plan(terms, milp, start, params, diagnostics)
+    said = [milp.message] if milp is not None and milp.message else []
+    if greedy_best is None:
+        return Result(
+            Status.NO_SOLUTION,
+            time.perf_counter() - start,
+            diagnostics=(
+                *diagnostics,
+                f"no plan within the time limit of {params.time_limit_s:g} s: the solve "
+                f"reached {stage}",
+                *said,
+                f"no fallback plan: the greedy heuristic found none ({greedy_why})",
+            ),
+            params=params,
+            solver=params.solver,
+        )
+    exact, dec, kpis, _ = greedy_best
+    gap = max(0.0, (exact - floor) / max(abs(exact), 1e-10)) if math.isfinite(floor) else None
+    objective_values = {"cost": kpis["cost"], "value": kpis["value"]}
+    if objective is Objective.WEIGHTED:
+        objective_values["weighted"] = kpis["cost"] + value_weight * kpis["value"]
+    kpis = {**kpis, "fallback": "greedy placement (no MILP plan within the time limit)"}
+    return Result(
+        Status.FEASIBLE,
+        time.perf_counter() - start,
+        objective=objective_values,
+        bound=floor if math.isfinite(floor) else None,
+        gap=gap,
+        plan=placement_plan(terms, dec, name=f"{network.name}-placement-greedy"),
+        kpis=kpis,
+        diagnostics=(
+            *diagnostics,
+            f"fallback heuristic: the greedy placement, because no MILP plan was found within "
+            f"the time limit of {params.time_limit_s:g} s (the solve reached {stage})",
+            *said,
+            "the gap is to a closed-form lower bound; optimality not proven",
+        ),
+        params=params,
+        solver="greedy (fallback heuristic)",
     )
 
 
@@ -446,12 +815,17 @@ def _descend(
     remaining: Any,
     max_steps: int = 8,
     note: Any = lambda outcome: outcome,
+    initial: tuple[np.ndarray, np.ndarray] | None = None,
+    milp_kw: dict[str, Any] | None = None,
 ) -> tuple[float, PlacementDecision, dict[str, Any], Any] | None:
     """A good first plan fast: replace each sqrt by its tangent at the current plan's pooled
     variance (a linear MILP, no binaries for the square root) and repeat. A tangent never
     underestimates a concave function, so each step's exact cost is at most the previous one's;
-    it stops when the plan repeats."""
+    it stops when the plan repeats. ``initial`` (a greedy plan) is the first step's start;
+    without it, a restricted model gives one (:func:`quick_start`)."""
     from servopt.optimizer.backends.placement_milp import solve_placement_milp
+
+    milp_kw = milp_kw or {}
 
     vmax = terms.sigma2.sum(axis=0)
     variance = np.broadcast_to(vmax, terms.ss_coef.shape)  # start: tangent at full pooling
@@ -466,11 +840,14 @@ def _descend(
         per_depot = (terms.ss_coef * icpt).sum(axis=1)
         per_arc = (terms.ss_coef * slope) @ terms.sigma2.T  # (I, J)
         linear = (per_depot, per_arc)
-        first = (
-            quick_start(terms, sub_params(), wc, wv, value_cap, linear, note)
-            if best is None
-            else (best[1].y, best[1].x)
-        )
+        if best is not None:
+            first: tuple[np.ndarray, np.ndarray] | None = (best[1].y, best[1].x)
+        elif initial is not None:
+            first = initial
+        elif milp_kw.get("allowed") is None:
+            first = quick_start(terms, sub_params(), wc, wv, value_cap, linear, note)
+        else:
+            first = None
         out = note(
             solve_placement_milp(
                 terms,
@@ -481,6 +858,7 @@ def _descend(
                 value_cap=value_cap,
                 linear_ss=linear,
                 start=first,
+                **milp_kw,
             )
         )
         if not out.milp.status.has_plan or out.x is None or out.y is None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +41,7 @@ def solve_placement_milp(
     linear_ss: tuple[np.ndarray, np.ndarray] | None = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
     allowed: np.ndarray | None = None,
+    deadline: float | None = None,
 ) -> PlacementMilpOutcome:
     """Build and solve: minimise ``cost_weight * cost + value_weight * value`` subject to the
     constraints in ``terms``; ``value_cap`` bounds the value (lexicographic second stage).
@@ -46,7 +49,12 @@ def solve_placement_milp(
     Safety stock is either the piecewise-linear chords over ``breakpoints`` or, with
     ``linear_ss = (per_open_depot (I,), per_arc (I, J))``, a linear stand-in (tangents).
     ``start = (y, x)`` is handed to the solver as the first incumbent. ``allowed`` (I, J) bool
-    restricts which depots may serve which sites (a restricted model, for a quick start).
+    restricts which depots may serve which sites (a restricted model: a quick start, or the
+    candidate arcs that fit the time limit). ``deadline`` (``time.perf_counter()`` time) is
+    the hard stop handed to the solver process.
+
+    Objective coefficients above 1e9 are scaled down by a power of ten (HiGHS reads 1e20 as
+    infinite and loses precision well before); objective and bound are scaled back.
     """
     started = time.perf_counter()
     prob = pulp.LpProblem("placement", pulp.LpMinimize)
@@ -111,7 +119,9 @@ def solve_placement_milp(
 
     obj_terms = [(v, cost_weight * c) for v, c in cost_terms] if cost_weight else []
     obj_terms += [(v, value_weight * c) for v, c in value_terms] if value_weight else []
-    prob += linear_expr(obj_terms)
+    top = max((abs(c) for _, c in obj_terms), default=0.0)
+    scale = 10.0 ** math.ceil(math.log10(top / 1e9)) if top > 1e9 else 1.0
+    prob += linear_expr([(v, c / scale) for v, c in obj_terms])
 
     for j in active:
         prob += linear_expr([(x[i, j], 1.0) for i in arcs_of[j]]) == 1, f"assign_{j}"
@@ -138,18 +148,31 @@ def solve_placement_milp(
             "share_within",
         )
     if terms.budget is not None:
-        prob += linear_expr(cost_terms) <= terms.budget, "budget"
+        prob += (
+            linear_expr([(v, c / scale) for v, c in cost_terms]) <= terms.budget / scale,
+            "budget",
+        )
     if value_cap is not None:
-        prob += linear_expr(value_terms) <= value_cap, "value_cap"
+        prob += (
+            linear_expr([(v, c / scale) for v, c in value_terms]) <= value_cap / scale,
+            "value_cap",
+        )
 
     size = {
+        "arcs": len(x),
         "variables": len(prob.variables()),
         "constraints": len(prob.constraints),
         "pwl_binaries": n_bin,
     }
     if start is not None:
         _set_start(start, y, x, segments, terms)
-    out = solve_milp(prob, params, warm_start=start is not None)
+    out = solve_milp(prob, params, warm_start=start is not None, deadline=deadline)
+    if scale != 1.0:
+        out = dataclasses.replace(
+            out,
+            objective=None if out.objective is None else out.objective * scale,
+            bound=None if out.bound is None else out.bound * scale,
+        )
     if not out.status.has_plan:
         overhead = time.perf_counter() - started - out.runtime_s
         return PlacementMilpOutcome(out, None, None, None, None, size, overhead)
