@@ -44,6 +44,7 @@ _TAIL = 1e-16
 _RECURSION_MAX = 10_000  # above this many agents, Erlang B from a window of its terms
 MAX_OFFERED_LOAD = 1e9  # Erlangs: beyond any service operation, and beyond float accuracy
 MAX_OFFERED_LOAD_A = 1e5  # Erlang A builds the whole birth-death chain: O(agents) per figure
+_MAX_UNIFORM_WORK = 6e8  # Erlang A service level: steps x states of the uniformised chain (~5 s)
 
 
 class QueueModel(StrEnum):
@@ -268,8 +269,8 @@ def _erlang_a_one(
 def _answered_within(start: np.ndarray, cmu: float, gamma: float, t: float) -> float:
     """Probability mass (from ``start`` over m customers ahead) served within ``t``: each step
     m -> m-1 at rate cmu + m gamma, served from m = 0 at rate cmu, own abandonment gamma."""
-    if t <= 0:
-        return 0.0
+    if t <= 0 or float(start.sum()) < 1e-15:
+        return 0.0  # no wait to time, or a waiting mass below rounding
     size = len(start)
     ms = np.arange(size)
     rate_down = cmu + ms * gamma
@@ -279,6 +280,17 @@ def _answered_within(start: np.ndarray, cmu: float, gamma: float, t: float) -> f
     total = 0.0
     mean = lam_u * t
     kmax = int(mean + 10 * math.sqrt(mean) + 20)
+    if kmax * size > _MAX_UNIFORM_WORK:
+        raise BadInputError(
+            [
+                Problem(
+                    "target_s",
+                    f"Erlang A's service level within {t:g} s would take {kmax:,} steps of its "
+                    f"transient chain over {size:,} queue states (agents x target_s / aht_s is "
+                    f"too large for it); use Erlang C or a shorter target at this size",
+                )
+            ]
+        )
     logw = -mean  # log Poisson weight for k = 0
     for k in range(kmax + 1):
         total += math.exp(logw) * served

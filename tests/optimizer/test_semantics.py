@@ -250,3 +250,13 @@ def test_a_day_where_nobody_is_served_has_no_zero_mean_wait():
     assert day_queue([0.0, 0.0], [1, 1], 5.0, 60.0).mean_wait_min == 0.0  # nobody came
     # One agent, 10 an hour of 5 minutes: the Erlang C wait, 5 x (5/6) / (1 - 5/6) = 25 min.
     assert day_queue([10.0, 10.0], [1, 1], 5.0, 60.0).mean_wait_min == pytest.approx(25.0)
+
+
+def test_erlang_a_refuses_a_service_level_too_long_to_compute_instead_of_hanging():
+    t0 = time.perf_counter()
+    with pytest.raises(BadInputError, match=r"target_s: Erlang A's service level .* transient"):
+        queueing.erlang_a(48000, 1.728e8, 1.0, 60.0, 20.0)
+    assert time.perf_counter() - t0 < 10.0
+    # With no wait to time (far more agents than load), it answers at once.
+    fig = queueing.erlang_a(117648, 3.6e8, 1.0, 60.0, 20.0)
+    assert fig.service_level == pytest.approx(1.0) and fig.wait_probability < 1e-15
