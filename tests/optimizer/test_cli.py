@@ -378,7 +378,7 @@ def test_evaluate_dispatch_of_hand_written_routes(tmp_path):
     path.write_text(yaml.safe_dump(plan))
     out = tmp_path / "kpis.json"
     res = invoke("evaluate", "dispatch", str(path), "--json", str(out))
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 4, res.output  # priced, with violations
     kpis = json.loads(out.read_text())
     assert kpis["routes"] == 2 and kpis["served"] == 3
     assert len(kpis["dropped"]) == 147
