@@ -864,6 +864,15 @@ def _dispatch_options(
     help="Also stop after this many search iterations: the same seed then gives the same "
     "plan on any machine.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "pyvrp", "exact"]),
+    default="auto",
+    show_default=True,
+    help="Routing engine: 'exact' proves the optimum of up to 8 jobs (labels over job "
+    "subsets), 'pyvrp' is the iterated local search for any size, 'auto' takes the exact "
+    "method where it applies.",
+)
 @SOLVE_OPTIONS[0]
 @SOLVE_OPTIONS[1]
 @SOLVE_OPTIONS[4]
@@ -879,6 +888,7 @@ def solve_dispatch_cmd(
     sla: str,
     drop_cost: float,
     iterations: int | None,
+    engine: str,
     time_limit: float,
     seed: int,
     json_out: str | None,
@@ -904,7 +914,12 @@ def solve_dispatch_cmd(
     net = _load(file, fmt, distance)
     plan = load_plan(plan_file, net) if plan_file else None
     options = _dispatch_options(
-        objective, value_weight, sla, drop_cost, allow_drops=fmt != NetworkFormat.SOLOMON
+        objective,
+        value_weight,
+        sla,
+        drop_cost,
+        allow_drops=fmt != NetworkFormat.SOLOMON,
+        backend=engine,
     )
     result = solve_dispatch(
         net,

@@ -623,7 +623,9 @@ def solve_dispatch(
         routes, drops = nearest_routes(network, options, screened)
         solver = "nearest"
     elif not jobs or not pools:
+        # no job anyone could do: the empty plan is the only one, so it is optimal
         routes, drops, solver = (), {}, "none"
+        extra = {"engine": "none", "proven_optimal": True}
     else:
         # The whole solve ends by the limit: _optimise keeps time for the final evaluation.
         deadline = t0 + params.time_limit_s * 0.97 - 0.05
@@ -667,10 +669,17 @@ def solve_dispatch(
             solver=solver,
         )
     notes = tuple(extra.pop("notes", ()))
+    proven = bool(extra.pop("proven_optimal", False))
+    if proven and solver != "none":
+        notes = (
+            *notes,
+            "proven optimal by the exact method (labels over job subsets, a partition over "
+            "technicians) for the engine's model: travel times rounded up to 0.1 min",
+        )
     kpis = {**kpis, **{k: v for k, v in extra.items() if k != "infeasible"}}
     kpis["stages_s"] = {k: round(v, 3) for k, v in stages.items()}
     return Result(
-        Status.FEASIBLE,
+        Status.OPTIMAL if proven else Status.FEASIBLE,
         runtime,
         objective={
             "objective": kpis["objective"],
@@ -844,12 +853,15 @@ def _optimise(
             extra["notes"] = notes
             return tuple(merged), _name(engine.name, fell_back, len(jobs)), extra
         extra["infeasible"] = True
-        return (), engine.name, extra
+        return (), getattr(engine, "last", engine.name), extra
+    answered = getattr(engine, "last", engine.name)  # "auto" says which engine answered
+    extra["engine"] = answered
     if fell_back:
         extra["notes"] = [*notes, "the repair search started from that plan"]
-        name = engine.name + "+nearest (fallback heuristic)"
+        name = answered + "+nearest (fallback heuristic)"
     else:
-        name = engine.name
+        name = answered
+        extra["proven_optimal"] = sol.proven and not parts
     return _decode(whole, sol), name, extra
 
 

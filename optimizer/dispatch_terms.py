@@ -46,7 +46,7 @@ class DispatchOptions:
     band_min: float = 60.0
     allow_drops: bool = True
     max_jobs_per_part: int = 2000
-    backend: str = "pyvrp"
+    backend: str = "auto"
 
     def __post_init__(self) -> None:
         problems = []
@@ -59,6 +59,10 @@ class DispatchOptions:
             problems.append(Problem("band_min", f"must be > 0 minutes, got {self.band_min!r}"))
         if self.sla not in ("soft", "hard"):
             problems.append(Problem("sla", f"must be 'soft' or 'hard', got {self.sla!r}"))
+        if self.backend not in ("auto", "pyvrp", "exact"):
+            problems.append(
+                Problem("backend", f"must be 'auto', 'pyvrp' or 'exact', got {self.backend!r}")
+            )
         if self.max_jobs_per_part < 10:
             problems.append(
                 Problem("max_jobs_per_part", f"must be >= 10, got {self.max_jobs_per_part!r}")

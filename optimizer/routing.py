@@ -12,6 +12,7 @@ backend lacks, naming it, instead of solving a silently different problem.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -96,6 +97,7 @@ class RoutingSolution:
     feasible: bool
     runtime_s: float
     iterations: int = 0
+    proven: bool = False  # the optimum of the engine's model (an exact method), or infeasible
 
 
 class RoutingBackend(Protocol):
@@ -121,10 +123,59 @@ def require(backend: RoutingBackend, problem: RoutingProblem) -> None:
         )
 
 
-def backend(name: str = "pyvrp") -> RoutingBackend:
-    """The routing backend called ``name`` (only ``"pyvrp"`` today; see the dispatch docs)."""
+class AutoBackend:
+    """The exact method where it applies (small problems: proven optima), PyVRP elsewhere.
+
+    ``last`` names the engine that answered the latest call."""
+
+    name = "auto"
+
+    def __init__(self) -> None:
+        from servopt.optimizer.backends.exact_routing import ExactBackend
+        from servopt.optimizer.backends.pyvrp_backend import PyVRPBackend
+
+        self.exact, self.heuristic = ExactBackend(), PyVRPBackend()
+        self.capabilities = self.heuristic.capabilities
+        self.last = self.heuristic.name
+
+    def solve(
+        self,
+        problem: RoutingProblem,
+        time_limit_s: float,
+        seed: int,
+        initial: tuple[EngineRoute, ...] | None = None,
+        iterations: int | None = None,
+    ) -> RoutingSolution:
+        from servopt.optimizer.backends.exact_routing import solve_exact, unsupported
+
+        if unsupported(problem) is None and not problem.needs - self.exact.capabilities:
+            t0 = time.perf_counter()
+            # at most half the time: the heuristic still has the rest if this runs out
+            sol = solve_exact(problem, t0 + 0.5 * time_limit_s)
+            if sol is not None:
+                self.last = self.exact.name
+                return sol
+            time_limit_s -= time.perf_counter() - t0
+        self.last = self.heuristic.name
+        return self.heuristic.solve(problem, time_limit_s, seed, initial, iterations)
+
+
+#: Routing backends by name; ``auto`` is the default of dispatch.
+BACKENDS = ("auto", "pyvrp", "exact")
+
+
+def backend(name: str = "auto") -> RoutingBackend:
+    """The routing backend called ``name``: one of :data:`BACKENDS` (see the dispatch docs)."""
     if name == "pyvrp":
         from servopt.optimizer.backends.pyvrp_backend import PyVRPBackend
 
         return PyVRPBackend()
-    raise SolverUnavailableError(f"unknown routing backend {name!r}; expected 'pyvrp'")
+    if name == "exact":
+        from servopt.optimizer.backends.exact_routing import ExactBackend
+
+        return ExactBackend()
+    if name == "auto":
+        return AutoBackend()
+    raise SolverUnavailableError(
+        f"unknown routing backend {name!r}; expected one of {', '.join(BACKENDS)}"
+    )

@@ -3,6 +3,7 @@ Solomon, case A, decomposition, determinism and bad input."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -173,17 +174,29 @@ def assert_consistent(net: ServiceNetwork, result: Any, options: DispatchOptions
             assert p.skills.get(jt.skill, 0) >= max(jt.min_proficiency, 1e-9)
 
 
-def matches_brute_force(case: Any, iterations: int) -> None:
+def matches_brute_force(case: Any, iterations: int, engine: str = "pyvrp") -> Any:
     net, options = case
+    options = dataclasses.replace(options, backend=engine)
     result = solve_dispatch(net, options, FAST, iterations=iterations)
     assert_consistent(net, result, options)
     assert result.objective["objective"] == pytest.approx(brute_force(net, options), abs=1e-6)
+    return result
 
 
 @settings(max_examples=30)
 @given(tiny(max_jobs=5))
 def test_solver_matches_brute_force_on_small_instances(case: Any) -> None:
+    """The general search (PyVRP, with servopt's penalties and polish) finds the optimum."""
     matches_brute_force(case, 1500)
+
+
+@settings(max_examples=30)
+@given(tiny(max_jobs=6))
+def test_default_engine_proves_the_optimum_of_small_instances(case: Any) -> None:
+    """The default engine solves up to 8 jobs exactly and says so."""
+    result = matches_brute_force(case, 1, engine="auto")
+    assert result.kpis["engine"] in ("exact", "none")  # none: no job anyone could do
+    assert result.status.value == "optimal"
 
 
 @pytest.mark.slow
@@ -191,15 +204,17 @@ def test_solver_matches_brute_force_on_small_instances(case: Any) -> None:
 @given(tiny(max_jobs=7))
 def test_solver_matches_brute_force_on_seven_jobs(case: Any) -> None:
     matches_brute_force(case, 3000)
+    matches_brute_force(case, 1, engine="exact")
 
 
 @settings(max_examples=15)
 @given(tiny(max_jobs=7))
 def test_every_plan_passes_checker_and_nearest_never_breaks_skills(case: Any) -> None:
     net, options = case
-    for policy in ("optimise", "nearest"):
-        result = solve_dispatch(net, options, FAST, policy=policy, iterations=300)
-        assert_consistent(net, result, options)
+    for policy, engine in (("optimise", "pyvrp"), ("optimise", "auto"), ("nearest", "auto")):
+        opts = dataclasses.replace(options, backend=engine)
+        result = solve_dispatch(net, opts, FAST, policy=policy, iterations=300)
+        assert_consistent(net, result, opts)
 
 
 def test_same_seed_same_plan() -> None:
@@ -410,7 +425,7 @@ def test_job_goes_to_the_only_qualified_technician_when_a_colleague_can_take_the
             {"job_type": "t1", "window": [480.0, 540.0]},
         ],
     )
-    opts = DispatchOptions(drop_cost=10_000.0)
+    opts = DispatchOptions(drop_cost=10_000.0, backend="pyvrp")  # the general search
     assert brute_force(net, opts) == pytest.approx(23.34)
     for params, iterations in (
         (SolveParams(time_limit_s=30, seed=1), 1500),
@@ -434,7 +449,7 @@ def test_a_route_worth_less_than_its_two_drops_is_dropped_whole() -> None:
         rate=30.0,
         end=720.0,
     )
-    opts = DispatchOptions(objective="weighted", drop_cost=50.0)
+    opts = DispatchOptions(objective="weighted", drop_cost=50.0, backend="pyvrp")
     assert brute_force(net, opts) == pytest.approx(100.0)
     result = solve_dispatch(net, opts, SolveParams(time_limit_s=30, seed=3), iterations=1500)
     assert_consistent(net, result, opts)
@@ -453,7 +468,7 @@ def test_an_idle_technician_takes_two_jobs_that_only_pay_together() -> None:
         ],
         [pool("p0", "d1", {"s1": 1.0, "s2": 0.7}, rate=0.0, overtime=0.0, end=720.0)],
     )
-    opts = DispatchOptions(drop_cost=50.0)
+    opts = DispatchOptions(drop_cost=50.0, backend="pyvrp")
     assert brute_force(net, opts) == pytest.approx(136.0)
     result = solve_dispatch(net, opts, SolveParams(time_limit_s=30, seed=3), iterations=1500)
     assert_consistent(net, result, opts)
