@@ -50,7 +50,12 @@ class _Clock:
 
     def note(self, outcome: Any) -> Any:
         self.overhead = max(self.overhead, 1.2 * outcome.overhead_s)
+        self.built += outcome.overhead_s
+        self.solved += outcome.milp.runtime_s
         return outcome
+
+    built = 0.0  # seconds building MILPs in PuLP and reading answers back
+    solved = 0.0  # seconds in the solver call: writing the model file and HiGHS
 
 
 def presolve_problems(terms: PlacementTerms) -> list[str]:
@@ -415,6 +420,7 @@ def solve_placement(
 
         raise BadInputError(f"value_weight must be a finite number >= 0, got {value_weight!r}")
     terms = build_terms(network, options)
+    stages = {"model terms": time.perf_counter() - start}
     reasons = presolve_problems(terms)
     if reasons:
         return Result(
@@ -440,6 +446,7 @@ def solve_placement(
         g_kpis = evaluate_decision(terms, greedy)
         greedy_best = (g_kpis["cost"] + wv * g_kpis["value"], greedy, g_kpis, None)
     floor = trivial_bound(terms, wc, wv)
+    stages["greedy plan and bound"] = time.perf_counter() - start - stages["model terms"]
 
     clock = _Clock(params, start, 0.0)
     # The largest model whose building, writing and reading fit half of the time left.
@@ -682,6 +689,11 @@ def solve_placement(
         "candidate_depots_per_site": per_site if restricted else None,
         "plan_from": "greedy" if from_greedy else "milp",
     }
+    kpis["stages_s"] = {
+        **{k: round(v, 3) for k, v in stages.items()},
+        "milp building and reading back": round(clock.built, 3),
+        "milp file writing and HiGHS": round(clock.solved, 3),
+    }
     return Result(
         status=status,
         runtime_s=time.perf_counter() - start,
@@ -894,7 +906,8 @@ def _no_plan(
 ) -> Result:
     status = milp.status
     if status is Status.INFEASIBLE:
-        diagnostics = [*diagnostics, *_explain_infeasible(terms, params)]
+        deadline = start + params.time_limit_s * 0.97 - 0.1
+        diagnostics = [*diagnostics, *_explain_infeasible(terms, params, deadline)]
     elif status is Status.NO_SOLUTION:
         diagnostics = [
             *diagnostics,
@@ -911,8 +924,11 @@ def _no_plan(
     )
 
 
-def _explain_infeasible(terms: PlacementTerms, params: SolveParams) -> list[str]:
-    """Name the constraint families whose removal makes the problem feasible."""
+def _explain_infeasible(
+    terms: PlacementTerms, params: SolveParams, deadline: float | None = None
+) -> list[str]:
+    """Name the constraint families whose removal makes the problem feasible (as many as
+    the time left before ``deadline`` allows testing)."""
     from servopt.optimizer.backends.placement_milp import solve_placement_milp
 
     families: dict[str, tuple[bool, dict[str, Any]]] = {
@@ -928,14 +944,29 @@ def _explain_infeasible(terms: PlacementTerms, params: SolveParams) -> list[str]
         "single sourcing": (terms.single_sourcing, {"single_sourcing": False}),
     }
     found = []
-    quick = dataclasses.replace(params, time_limit_s=min(10.0, params.time_limit_s))
+    n_arcs = int((terms.total_demand > 0).sum()) * len(terms.depots)
+    untested = []
     for name, (active, change) in families.items():
         if not active:
             continue
+        left = 10.0 if deadline is None else deadline - time.perf_counter()
+        left -= SECONDS_PER_ARC * n_arcs
+        if left < 0.05:
+            untested.append(name)
+            continue
+        quick = dataclasses.replace(params, time_limit_s=min(10.0, params.time_limit_s, left))
         relaxed = dataclasses.replace(terms, **change)
-        out = solve_placement_milp(relaxed, {}, quick, cost_weight=1.0, value_weight=0.0)
+        out = solve_placement_milp(
+            relaxed, {}, quick, cost_weight=1.0, value_weight=0.0, deadline=deadline
+        )
         if out.milp.status.has_plan:
             found.append(f"infeasible because of {name}: without it a plan exists")
+    if untested:
+        found.append(
+            "the time limit left no time to test whether removing "
+            + ", ".join(untested)
+            + " would make a plan exist"
+        )
     return found or [
         "infeasible: no single constraint family explains it (capacity, forced "
         "depots and the other constraints together)"
