@@ -235,7 +235,7 @@ class Plan(BaseModel):
                 ref(f"pool_changes[{i}].channels[{j}]", ch, "channels", "channel")
         resources = set(idx["pools"]) | set(idx["channels"])
         for i, jr in enumerate(self.journeys):
-            out.extend(journey_problems(f"journeys[{i}]", jr, resources))
+            out.extend(journey_problems(f"journeys[{i}]", jr, resources, segments=network.segments))
         seen: dict[str, int] = {}
         for i, r in enumerate(self.routes or ()):
             ref(f"routes[{i}].pool", r.pool, "pools", "staff pool")

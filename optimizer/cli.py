@@ -780,14 +780,22 @@ def solve_staffing_cmd(
         if mix.cost_per_hour is not None:
             click.echo(f"cost       {mix.cost_per_hour:,.2f} per hour")
         for c, n in mix.staff.items():
-            w = mix.channel_wait_min.get(c, 0.0)
-            click.echo(f"  channel {c:<18} staff {n:>5}  wait {w:8.2f} min")
+            w = mix.channel_wait_min.get(c, math.nan)
+            click.echo(f"  channel {c:<18} staff {n:>5}  wait {_minutes(w)}")
         for seg, flows in mix.flows.items():
             route = ", ".join(f"{c} {v:,.1f}/h" for c, v in flows.items())
-            click.echo(f"  segment {seg:<24} wait {mix.segment_wait_min[seg]:8.2f} min  {route}")
+            click.echo(f"  segment {seg:<24} wait {_minutes(mix.segment_wait_min[seg])}  {route}")
         for seg in mix.segments_over_target:
             click.echo(f"OVER TARGET {seg}: expected wait above its max_wait_h")
     _exit_without_plan(mix.status)
+
+
+def _minutes(w: float) -> str:
+    """A wait in minutes; NaN (not measured: e.g. a channel with no service time) is
+    'unknown', infinity (an overloaded queue) 'unbounded'."""
+    if math.isfinite(w):
+        return f"{w:8.2f} min"
+    return " unknown" if math.isnan(w) else "unbounded"
 
 
 DISPATCH_PRICING = [
@@ -1168,7 +1176,8 @@ def _check_simulation_size(
     "--arrivals-per-hour",
     type=POSITIVE,
     default=None,
-    help="Arrival rate (default: the segment's demand_per_day / --hours-per-day).",
+    help="Arrival rate (default: the demand_per_day of the segments entering the journey, "
+    "its segment, else those that can use its channel, / --hours-per-day).",
 )
 @HOURS_PER_DAY
 @click.option(

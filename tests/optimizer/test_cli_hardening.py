@@ -710,4 +710,4 @@ def test_result_file_is_written_before_the_terminal_output(tiny, tmp_path, monke
     monkeypatch.setattr(cli.click, "echo", closed)
     res = invoke("solve", "dispatch", tiny, "--iterations", 50, "--json", out)
     assert "Traceback" not in res.output and "cannot write" not in res.output
-    assert json.loads(out.read_text())["status"] == "feasible"
+    assert json.loads(out.read_text())["status"] in ("optimal", "feasible")
