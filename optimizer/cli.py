@@ -1354,7 +1354,8 @@ def evaluate() -> None:
     \b
     Examples:
       servopt evaluate placement instances/case-a-aftersales.cost-only.plan.yaml
-      servopt evaluate dispatch my-routes.plan.yaml --network instances/case-a-aftersales.yaml
+      servopt solve dispatch instances/case-a-aftersales.yaml --time-limit 10 --json routes.json
+      servopt evaluate dispatch routes.json
       servopt solve placement instances/case-a-aftersales.yaml --json result.json
       servopt evaluate placement result.json
     """
@@ -1460,7 +1461,8 @@ def evaluate_dispatch_cmd(
 
     \b
     Examples:
-      servopt evaluate dispatch my-routes.plan.yaml --network instances/case-a-aftersales.yaml
+      servopt solve dispatch instances/case-a-aftersales.yaml --time-limit 10 --json routes.json
+      servopt evaluate dispatch routes.json
       servopt evaluate dispatch instances/case-a-aftersales.cost-only.plan.yaml
     """
     from servopt.models.io import load_plan

@@ -625,7 +625,16 @@ def solve_dispatch(
     elif not jobs or not pools:
         # no job anyone could do: the empty plan is the only one, so it is optimal
         routes, drops, solver = (), {}, "none"
-        extra = {"engine": "none", "proven_optimal": True}
+        why = (
+            "nothing to dispatch: the network has no jobs"
+            if not network.jobs
+            else "nothing to dispatch: no staff pool has a home depot, members and a skill "
+            "a job type needs"
+            if not pools
+            else "nothing to dispatch: no technician could do any job (each is listed "
+            "with its reason)"
+        )
+        extra = {"engine": "none", "proven_optimal": True, "notes": [why]}
     else:
         # The whole solve ends by the limit: _optimise keeps time for the final evaluation.
         deadline = t0 + params.time_limit_s * 0.97 - 0.05

@@ -473,3 +473,11 @@ def test_an_idle_technician_takes_two_jobs_that_only_pay_together() -> None:
     result = solve_dispatch(net, opts, SolveParams(time_limit_s=30, seed=3), iterations=1500)
     assert_consistent(net, result, opts)
     assert result.objective["objective"] == pytest.approx(136.0)
+
+
+def test_nothing_to_dispatch_is_said() -> None:
+    """No silent zeros: a network with no jobs answers 0 and says why."""
+    net = load_network(INSTANCES / "case-c-omnichannel.yaml")
+    result = solve_dispatch(net, params=FAST)
+    assert result.objective["objective"] == 0.0
+    assert result.diagnostics == ("nothing to dispatch: the network has no jobs",)
