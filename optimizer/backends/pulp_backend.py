@@ -376,6 +376,7 @@ def _solve_cbc(problem: pulp.LpProblem, params: SolveParams, warm_start: bool) -
         raise SolverUnavailableError("solver 'cbc' is not available in this PuLP installation")
     with tempfile.TemporaryDirectory(prefix="servopt-cbc-") as tmp:
         solver.optionsDict["logPath"] = os.path.join(tmp, "cbc.log")
+        solver.tmpDir = tmp  # PuLP's model files too, so a signal's clean-up removes them
         try:
             problem.solve(solver)
         except pulp.PulpSolverError as e:

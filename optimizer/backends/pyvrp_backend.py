@@ -84,6 +84,8 @@ def problem_data(problem: RoutingProblem) -> pyvrp.ProblemData:
 #: Penalty updates every this many search iterations when some visits are optional (PyVRP's
 #: default, 500, is for its own starting penalties; see :func:`initial_penalties`).
 UPDATE_EVERY = 100
+#: Factor by which a penalty rises at an update when too few solutions were feasible.
+PENALTY_INCREASE = 1.5
 
 
 def initial_penalties(problem: RoutingProblem, load_dims: int) -> tuple[list[float], float, float]:
@@ -313,7 +315,9 @@ class PyVRPBackend:
         top = max((v.prize for v in problem.visits if not v.required), default=0)
         penalty = (
             pyvrp.PenaltyParams(
-                max_penalty=max(1e5, 2.0 * top), solutions_between_updates=UPDATE_EVERY
+                max_penalty=max(1e5, 2.0 * top),
+                solutions_between_updates=UPDATE_EVERY,
+                penalty_increase=PENALTY_INCREASE,
             )
             if top
             else pyvrp.PenaltyParams()

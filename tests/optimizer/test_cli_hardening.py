@@ -477,13 +477,6 @@ def test_signal_during_solve_exits_cleanly_and_stops_the_solver(tmp_path, solver
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc (Linux)")
-@pytest.mark.xfail(
-    strict=True,
-    reason="PuLP writes CBC's model files (*-pulp.mps, *-pulp.mst) straight into TMPDIR, "
-    "outside the adapter's servopt-cbc-* folder, and deletes them only after a solve that "
-    "returns: the CBC adapter (backends/pulp_backend.py) should point PuLP's tmpDir at its "
-    "own temporary folder. Remove this mark when it does.",
-)
 def test_sigterm_during_cbc_solve_leaves_no_file(tmp_path):
     rc, _, tmp, _ = _signal_during_solve(tmp_path, "cbc", signal.SIGTERM)
     assert rc == 143
