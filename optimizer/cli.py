@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -275,6 +276,16 @@ def _write_output(path: str | None, text: str) -> None:
         write_atomic(path, text)
 
 
+#: When the command started: reading the input counts inside a solve's time limit.
+_STARTED = time.perf_counter()
+
+
+def _time_left(limit: float) -> float:
+    """The solve's share of ``--time-limit`` after reading the input (at least a tenth of it,
+    so that a slow read still leaves the solver something to do)."""
+    return max(0.1 * limit, limit - (time.perf_counter() - _STARTED))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="servopt")
 @click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
@@ -305,6 +316,8 @@ def main(ctx: click.Context, verbose: int) -> None:
 
     Seeds are whole numbers 0 <= seed < 2**31 (2147483648) everywhere.
     """
+    global _STARTED
+    _STARTED = time.perf_counter()
     _install_signal_handlers(ctx)
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -635,7 +648,9 @@ def solve_placement_cmd(
             force_open=frozenset(force_open),
             force_closed=frozenset(force_closed),
         )
-    params = SolveParams(time_limit_s=time_limit, seed=seed, solver=solver, mip_gap=mip_gap)
+    params = SolveParams(
+        time_limit_s=_time_left(time_limit), seed=seed, solver=solver, mip_gap=mip_gap
+    )
     if service_levels:
         from servopt.optimizer.placement import choose_service_level
 
@@ -734,7 +749,9 @@ def solve_staffing_cmd(
 
     net = load_network(file)
     plan = load_plan(plan_file, net) if plan_file else None
-    params = SolveParams(time_limit_s=time_limit, seed=seed, solver=solver, mip_gap=mip_gap)
+    params = SolveParams(
+        time_limit_s=_time_left(time_limit), seed=seed, solver=solver, mip_gap=mip_gap
+    )
     if by_interval:
         from servopt.optimizer.channels import staff_by_interval
 
@@ -932,7 +949,7 @@ def solve_dispatch_cmd(
     result = solve_dispatch(
         net,
         options,
-        SolveParams(time_limit_s=time_limit, seed=seed),
+        SolveParams(time_limit_s=_time_left(time_limit), seed=seed),
         plan=plan,
         policy=policy,
         iterations=iterations,

@@ -802,6 +802,7 @@ def _optimise(
             parts_info.append(
                 {"jobs": len(p_jobs), "pools": len(p_pools), "runtime_s": sol.runtime_s}
             )
+            extra["engine"] = getattr(engine, "last", engine.name)
         stages["parts"] = time.perf_counter() - t_parts
         if fell_back:
             extra["fallback"] = (
@@ -825,7 +826,11 @@ def _optimise(
             extra["repair"] = skip
             extra["nearest_drops"] = nearest_drops
             extra["notes"] = notes
-            return tuple(merged), _name(engine.name, fell_back, len(jobs)), extra
+            return (
+                tuple(merged),
+                _name(getattr(engine, "last", engine.name), fell_back, len(jobs)),
+                extra,
+            )
     elif time.perf_counter() + est > stop:
         # Not even the whole instance's setup fits: the nearest policy is the plan.
         fallback(pools, jobs)
@@ -860,7 +865,11 @@ def _optimise(
             extra["repair"] = "no feasible repair within the time left: the parts' plan stands"
             extra["nearest_drops"] = nearest_drops
             extra["notes"] = notes
-            return tuple(merged), _name(engine.name, fell_back, len(jobs)), extra
+            return (
+                tuple(merged),
+                _name(getattr(engine, "last", engine.name), fell_back, len(jobs)),
+                extra,
+            )
         extra["infeasible"] = True
         return (), getattr(engine, "last", engine.name), extra
     answered = getattr(engine, "last", engine.name)  # "auto" says which engine answered

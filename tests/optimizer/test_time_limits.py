@@ -263,3 +263,29 @@ def test_a_signal_during_a_solve_removes_the_temp_folder_and_stops_highs(tmp_pat
     time.sleep(0.2)
     assert list(tmp_path.glob("servopt-highs-*")) == []
     assert _highs_children(str(tmp_path)) == []
+
+
+def test_reading_the_input_counts_inside_the_cli_time_limit(tmp_path, monkeypatch):
+    """The CLI's clock starts with the command: a slow read leaves the solver less time."""
+    import json
+
+    from click.testing import CliRunner
+
+    from servopt.models import io
+    from servopt.optimizer import cli
+
+    slow = io.load_network
+
+    def load_slowly(*a, **k):
+        time.sleep(1.0)
+        return slow(*a, **k)
+
+    monkeypatch.setattr(cli, "load_network", load_slowly)
+    out = tmp_path / "r.json"
+    net = Path(__file__).resolve().parents[2] / "instances" / "case-a-aftersales.yaml"
+    res = CliRunner().invoke(
+        cli.main, ["solve", "dispatch", str(net), "--time-limit", "4", "--json", str(out)]
+    )
+    assert res.exit_code == 0, res.output
+    given = json.loads(out.read_text())["params"]["time_limit_s"]
+    assert 0.4 <= given <= 3.0  # 4 s less the 1 s read (and the rest of the setup)
