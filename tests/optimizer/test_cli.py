@@ -139,7 +139,8 @@ def test_solve_placement_orlib_json(tmp_path, orlib):
     assert {"status", "objective", "bound", "gap", "runtime_s", "kpis", "plan"} <= set(data)
     assert data["status"] == "optimal"
     assert data["objective"]["cost"] == pytest.approx(1040444.375, rel=1e-6)
-    assert data["params"]["seed"] == 3 and data["params"]["time_limit_s"] == 30
+    assert data["params"]["seed"] == 3
+    assert 27 <= data["params"]["time_limit_s"] <= 30  # less what reading the input took
     assert len(data["plan"]["open_depots"]) == 13
 
 
