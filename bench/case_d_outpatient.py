@@ -3,11 +3,12 @@
     python bench/case_d_outpatient.py
 
 Doctors are the bottleneck, so their queue is modelled over the day
-(:func:`servopt.optimizer.timevarying.day_queue`, 15-minute intervals); registration waits per
-segment come from the channel mix (:func:`servopt.optimizer.channels.plan_channels`, which never
-sends a segment to a channel it cannot use), and the other steps' service time from the journey
-(:func:`servopt.optimizer.journey.analyse_journey`). Visit time = registration wait + doctor wait
-+ journey service time (other queues, which are short at these staffing levels, are left out).
+(:func:`servopt.optimizer.staffing.timevarying.day_queue`, 15-minute intervals); registration waits
+per segment come from the channel mix (:func:`servopt.optimizer.staffing.channels.plan_channels`,
+which never sends a segment to a channel it cannot use), and the other steps' service time from the
+journey (:func:`servopt.optimizer.journeys.analysis.analyse_journey`). Visit time = registration
+wait + doctor wait + journey service time (other queues, which are short at these staffing levels,
+are left out).
 
 [chosen] Arrivals: 12,000 a day [case] from 07:00 to 15:00 with a peak around 09:00; clinic
 08:00-17:00 with a lunch hour (12:00-13:00); 150 doctors; a consultation takes 6 minutes of
@@ -29,9 +30,9 @@ def main() -> int:
     import numpy as np
 
     from servopt.models import Plan, PoolChange, load_network, load_plan
-    from servopt.optimizer.channels import plan_channels
-    from servopt.optimizer.journey import analyse_journey
-    from servopt.optimizer.timevarying import day_queue
+    from servopt.optimizer.journeys.analysis import analyse_journey
+    from servopt.optimizer.staffing.channels import plan_channels
+    from servopt.optimizer.staffing.timevarying import day_queue
 
     net = load_network(REPO / "instances" / "case-d-outpatient.yaml")
     all_app = load_plan(REPO / "instances" / "case-d-outpatient.all-app.plan.yaml", net)

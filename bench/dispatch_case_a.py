@@ -65,8 +65,8 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     from servopt.models import load_network, load_plan
-    from servopt.optimizer.dispatch import solve_dispatch
-    from servopt.optimizer.dispatch_terms import DispatchOptions
+    from servopt.optimizer.dispatch.solve import solve_dispatch
+    from servopt.optimizer.dispatch.terms import DispatchOptions
     from servopt.optimizer.params import SolveParams
 
     net = load_network(REPO / "instances" / "case-a-aftersales.yaml")

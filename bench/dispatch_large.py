@@ -35,8 +35,8 @@ def instance() -> Any:
 
 
 def run(net: Any, seconds: float, seed: int, part: int) -> dict[str, Any]:
-    from servopt.optimizer.dispatch import solve_dispatch
-    from servopt.optimizer.dispatch_terms import DispatchOptions
+    from servopt.optimizer.dispatch.solve import solve_dispatch
+    from servopt.optimizer.dispatch.terms import DispatchOptions
     from servopt.optimizer.params import SolveParams
 
     r = solve_dispatch(

@@ -2,9 +2,9 @@
 
     python bench/dispatch_solomon.py --seconds 10 [--seconds 30] [--workers 2] [--only C101 R101]
 
-For each instance and time limit it runs ``servopt.optimizer.dispatch.solve_dispatch`` (through
-the network model, the translation, the checker and the evaluator) and plain PyVRP on the same
-instance built directly (the convention of ``bks.csv``: every arc truncated to one decimal, x10
+For each instance and time limit it runs ``servopt.optimizer.dispatch.solve.solve_dispatch``
+(through the network model, the translation, the checker and the evaluator) and plain PyVRP on the
+same instance built directly (the convention of ``bks.csv``: every arc truncated to one decimal, x10
 to integers, distance = travel time), each with the same time limit and seed, one process each
 (``--workers`` at a time; PyVRP is single-threaded). Prints every row and the mean gap per class
 (C1, C2, R1, R2, RC1, RC2) and overall; writes ``bench/out/dispatch_solomon.csv``.
@@ -76,8 +76,8 @@ def plain_pyvrp(name: str, seconds: float, seed: int) -> tuple[float, int, float
 
 def servopt_run(name: str, seconds: float, seed: int) -> tuple[float, int, float]:
     from servopt.models import load_network
-    from servopt.optimizer.dispatch import solve_dispatch
-    from servopt.optimizer.dispatch_terms import DispatchOptions
+    from servopt.optimizer.dispatch.solve import solve_dispatch
+    from servopt.optimizer.dispatch.terms import DispatchOptions
     from servopt.optimizer.params import SolveParams
 
     net = load_network(FOLDER / f"{name}.txt", "solomon")

@@ -27,11 +27,11 @@ def main() -> int:
     args = ap.parse_args()
 
     from servopt.models import Plan, load_network, load_plan
-    from servopt.optimizer.check import check_placement
-    from servopt.optimizer.evaluate import evaluate_placement
     from servopt.optimizer.params import SolveParams
-    from servopt.optimizer.placement import solve_placement
-    from servopt.optimizer.placement_terms import PlacementOptions
+    from servopt.optimizer.placement.check import check_placement
+    from servopt.optimizer.placement.evaluate import evaluate_placement
+    from servopt.optimizer.placement.solve import solve_placement
+    from servopt.optimizer.placement.terms import PlacementOptions
 
     net = load_network(REPO / "instances" / "case-a-aftersales.yaml")
     proposal = load_plan(REPO / "instances" / "case-a-aftersales.cost-only.plan.yaml", net)

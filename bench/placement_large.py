@@ -30,10 +30,10 @@ def main() -> int:
     args = ap.parse_args()
 
     from servopt.models.generate import generate_network
-    from servopt.optimizer.check import check_placement
     from servopt.optimizer.params import SolveParams
-    from servopt.optimizer.placement import solve_placement
-    from servopt.optimizer.placement_terms import PlacementOptions
+    from servopt.optimizer.placement.check import check_placement
+    from servopt.optimizer.placement.solve import solve_placement
+    from servopt.optimizer.placement.terms import PlacementOptions
 
     net = generate_network(
         sites=args.sites, depots=args.depots, technicians=0, seed=args.seed, capacity_ratio=1.15

@@ -30,10 +30,10 @@ def main() -> int:
     args = ap.parse_args()
 
     from servopt.models import load_network
-    from servopt.optimizer.backends.placement_milp import solve_placement_milp
     from servopt.optimizer.params import SolveParams
-    from servopt.optimizer.placement import solve_placement
-    from servopt.optimizer.placement_terms import PlacementOptions, build_terms
+    from servopt.optimizer.placement.milp import solve_placement_milp
+    from servopt.optimizer.placement.solve import solve_placement
+    from servopt.optimizer.placement.terms import PlacementOptions, build_terms
 
     folder = SHARED / "benchmarks" / "orlib-cap"
     with open(folder / "optimal.csv") as f:

@@ -29,7 +29,7 @@ def main() -> int:
 
     import numpy as np
 
-    from servopt.optimizer.queueing import erlang_c, size_agents
+    from servopt.optimizer.staffing.queueing import erlang_c, size_agents
 
     rng = np.random.default_rng(7)
     lam = rng.uniform(20, 3000, args.intervals)

@@ -23,7 +23,7 @@ from _common import OUT, write_csv
 def weekly_requirements(seed: int = 3):
     import numpy as np
 
-    from servopt.optimizer.queueing import size_agents
+    from servopt.optimizer.staffing.queueing import size_agents
 
     rng = np.random.default_rng(seed)
     t = np.arange(672)
@@ -49,7 +49,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from servopt.optimizer.params import SolveParams
-    from servopt.optimizer.shifts import ShiftTemplate, candidate_shifts, schedule_shifts
+    from servopt.optimizer.staffing.shifts import ShiftTemplate, candidate_shifts, schedule_shifts
 
     req = weekly_requirements()
     templates = [
@@ -79,7 +79,7 @@ def main() -> int:
         f"{result.status.value} (target < 30 s); overstaffing "
         f"{result.over.sum() / max(req.sum(), 1):.1%} of required staff-intervals"
     )
-    from servopt.optimizer.shifts import consecutive_days_off
+    from servopt.optimizer.staffing.shifts import consecutive_days_off
 
     tours = candidate_shifts(
         templates[1:3], 672, 15.0, wrap=False, tours=consecutive_days_off(5)

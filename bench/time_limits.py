@@ -43,16 +43,16 @@ DISPATCH = [  # jobs, sites, depots, technicians
 
 CHILD = """
 import json, sys, time
-from servopt.models.io import load_network
+from servopt.models.formats import load_network
 from servopt.optimizer.params import SolveParams
 decision, path, limit = sys.argv[1], sys.argv[2], float(sys.argv[3])
 net = load_network(path)
 if decision == "placement":
-    from servopt.optimizer.placement import solve_placement
+    from servopt.optimizer.placement.solve import solve_placement
     t0 = time.perf_counter()
     r = solve_placement(net, None, SolveParams(time_limit_s=limit, seed=1))
 else:
-    from servopt.optimizer.dispatch import solve_dispatch
+    from servopt.optimizer.dispatch.solve import solve_dispatch
     t0 = time.perf_counter()
     r = solve_dispatch(net, None, SolveParams(time_limit_s=limit, seed=1))
 wall = time.perf_counter() - t0

@@ -35,7 +35,8 @@ from servopt.models.errors import (
     ServoptError,
     SolverUnavailableError,
 )
-from servopt.models.io import NetworkFormat, json_schema, load_network, load_plan, save
+from servopt.models.formats import NetworkFormat, load_network
+from servopt.models.io import json_schema, load_plan, save
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Assignment, DispatchPolicy, Plan, PoolChange, Route
 

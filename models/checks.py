@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from servopt.models.entities import COLLECTIONS, NODE_COLLECTIONS
 from servopt.models.errors import Problem
 
 if TYPE_CHECKING:
@@ -35,8 +36,6 @@ def check_network(
     collection named there (even with no readable id) counts as incomplete, and coverage checks
     over it are skipped.
     """
-    from servopt.models.network import COLLECTIONS, NODE_COLLECTIONS
-
     extra = extra_ids or {}
     known = {c: _ids(getattr(net, c)) | set(extra.get(c, ())) for c in COLLECTIONS}
     out: list[Problem] = []

@@ -400,3 +400,22 @@ class TravelModel(Entity):
     freight_handling_h: Duration = 12.0
     air_cost_factor: Annotated[float, Field(ge=1, le=MAX_FACTOR, allow_inf_nan=False)] = 3.0
     air_transit_h: Duration = 24.0
+
+
+#: The collections of a network whose items have an ``id``, in file order.
+COLLECTIONS: dict[str, type[BaseModel]] = {
+    "skills": Skill,
+    "channels": Channel,
+    "segments": Segment,
+    "depots": Depot,
+    "sites": Site,
+    "part_families": PartFamily,
+    "supply_lanes": SupplyLane,
+    "pools": StaffPool,
+    "job_types": JobType,
+    "jobs": Job,
+    "journeys": Journey,
+}
+
+#: Collections whose items are nodes of :meth:`ServiceNetwork.graph`; ids are unique across them.
+NODE_COLLECTIONS = ("skills", "channels", "segments", "depots", "sites", "pools", "job_types")

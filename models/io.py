@@ -12,7 +12,6 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +26,6 @@ from servopt.models.plan import Plan
 #: Instance files larger than this are refused before they are read (override with the
 #: environment variable ``SERVOPT_MAX_FILE_MB``).
 MAX_FILE_MB = 64.0
-
-
-class NetworkFormat(StrEnum):
-    """File formats a network can be read from."""
-
-    SERVOPT = "servopt"
-    ORLIB_CAP = "orlib-cap"
-    SOLOMON = "solomon"
 
 
 # ---------------------------------------------------------------------------- raw reading
@@ -250,39 +241,6 @@ def _checks_on_valid_part(data: Mapping[str, Any]) -> list[Problem]:
                     failed.add(item["id"])
     partial = ServiceNetwork.model_construct(**valid)  # only the validated items
     return check_network(partial, extra)
-
-
-def load_network(
-    path: str | os.PathLike[str], format: NetworkFormat | str | None = None, **options: Any
-) -> ServiceNetwork:
-    """Load and validate a network file.
-
-    Parameters
-    ----------
-    path
-        A servopt YAML/JSON instance, or a benchmark file when ``format`` says so.
-    format
-        ``"servopt"`` (default), ``"orlib-cap"`` or ``"solomon"``.
-    options
-        Passed to the benchmark adapter (e.g. ``rounding="exact"`` for Solomon).
-
-    Raises
-    ------
-    BadInputError
-        With every problem found, each as ``FILE: path: message``.
-    """
-    fmt = NetworkFormat(format) if format else NetworkFormat.SERVOPT
-    if fmt is NetworkFormat.ORLIB_CAP:
-        from servopt.models.benchmarks import load_orlib_cap
-
-        return load_orlib_cap(path)
-    if fmt is NetworkFormat.SOLOMON:
-        from servopt.models.benchmarks import load_solomon
-
-        return load_solomon(path, **options)
-    if options:
-        raise TypeError(f"options {sorted(options)} apply to benchmark formats only")
-    return network_from_data(read_data(path), str(path))
 
 
 #: The keys by which a solve's result file (``servopt solve ... --json``,

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from servopt.models.checks import check_network
 from servopt.models.entities import (
+    COLLECTIONS,
+    NODE_COLLECTIONS,
     Arc,
     Channel,
     Depot,
@@ -29,24 +31,6 @@ from servopt.models.entities import (
     TravelModel,
 )
 from servopt.models.errors import BadInputError
-
-#: The collections of a network whose items have an ``id``, in file order.
-COLLECTIONS: dict[str, type[BaseModel]] = {
-    "skills": Skill,
-    "channels": Channel,
-    "segments": Segment,
-    "depots": Depot,
-    "sites": Site,
-    "part_families": PartFamily,
-    "supply_lanes": SupplyLane,
-    "pools": StaffPool,
-    "job_types": JobType,
-    "jobs": Job,
-    "journeys": Journey,
-}
-
-#: Collections whose items are nodes of :meth:`ServiceNetwork.graph`; ids are unique across them.
-NODE_COLLECTIONS = ("skills", "channels", "segments", "depots", "sites", "pools", "job_types")
 
 
 class ServiceNetwork(BaseModel):

@@ -1,9 +1,10 @@
-"""Solve parameters shared by every solver: time limit, seed, solver name, threads, MIP gap."""
+"""What every solve shares: the solver parameters (time limit, seed, solver, threads, MIP gap) and
+the objective vocabulary of every decision's options (:class:`ObjectiveOptions`)."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
@@ -35,6 +36,121 @@ class Objective(StrEnum):
     COST = "cost"
     VALUE = "value"
     WEIGHTED = "weighted"
+
+
+#: The caps a decision may hold as constraints (see :class:`ObjectiveOptions`).
+CAPS = ("max_cost", "max_value")
+
+
+def _money_problem(name: str, v: object, allow_none: bool) -> Problem | None:
+    if v is None and allow_none:
+        return None
+    if isinstance(v, bool) or not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+        return Problem(name, f"must be a finite number >= 0, got {v!r}")
+    return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectiveOptions:
+    r"""The objective of a solve, the same words for every decision.
+
+    Every decision's options class derives from this one, so generic code (a frontier, a
+    pre-mortem, a sweep) sets the objective of any decision the same way, with
+    :func:`dataclasses.replace`.
+
+    A plan has two figures, both money in the network's currency per the network's period
+    (:class:`~servopt.optimizer.result.Units`): ``cost``, what the company pays, and
+    ``value``, what the customers lose (downtime, waiting, lost customers). The objectives:
+
+    .. math::
+
+        \text{cost}: \min C, \qquad \text{value}: \min V, \qquad
+        \text{weighted}: \min C + W V
+
+    subject to :math:`C \le` ``max_cost`` and :math:`V \le` ``max_value`` where they are set.
+    A decision whose method can hold a cap as a constraint (a MILP) does; one that cannot refuses
+    the cap with :class:`~servopt.models.errors.BadInputError` rather than ignore it (see
+    ``Decision.caps``).
+
+    Parameters
+    ----------
+    objective
+        ``"cost"`` (default), ``"value"`` or ``"weighted"``.
+    value_weight
+        W, the money the company counts per unit of customers' cost (>= 0) in ``weighted``.
+    max_cost, max_value
+        Optional caps (>= 0) on the plan's cost and value.
+
+    Examples
+    --------
+    >>> o = ObjectiveOptions(objective="weighted", value_weight=0.5)
+    >>> o.objective, o.score(100.0, 40.0)
+    (<Objective.WEIGHTED: 'weighted'>, 120.0)
+    >>> ObjectiveOptions(objective="value").score(100.0, 40.0)
+    40.0
+    """
+
+    objective: Objective = Objective.COST
+    value_weight: float = 1.0
+    max_cost: float | None = None
+    max_value: float | None = None
+
+    def __post_init__(self) -> None:
+        problems = self.objective_problems()
+        if problems:
+            raise BadInputError(problems)
+
+    def objective_problems(self) -> list[Problem]:
+        """The problems with the objective fields (a subclass adds its own to these)."""
+        problems: list[Problem] = []
+        try:
+            object.__setattr__(self, "objective", Objective(self.objective))
+        except ValueError:
+            problems.append(
+                Problem(
+                    "objective",
+                    f"must be one of {', '.join(o.value for o in Objective)}, "
+                    f"got {self.objective!r}",
+                )
+            )
+        for name, allow_none in (("value_weight", False), ("max_cost", True), ("max_value", True)):
+            wrong = _money_problem(name, getattr(self, name), allow_none)
+            if wrong is not None:
+                problems.append(wrong)
+        return problems
+
+    def score(self, cost: float, value: float) -> float:
+        """The scalar the objective ranks plans by: cost, value, or cost + W x value."""
+        if self.objective is Objective.COST:
+            return cost
+        if self.objective is Objective.VALUE:
+            return value
+        return cost + self.value_weight * value
+
+    @property
+    def caps(self) -> dict[str, float]:
+        """The caps that are set, by name (``max_cost``, ``max_value``)."""
+        return {c: float(v) for c in CAPS if (v := getattr(self, c)) is not None}
+
+
+def options_from_data(cls: type[Any], data: Any, where: str = "options") -> Any:
+    """The options of class ``cls`` from :func:`options_to_data`'s output. Unknown fields and
+    wrong values raise :class:`BadInputError` naming the field under ``where``."""
+    if not isinstance(data, dict):
+        raise BadInputError([Problem(where, f"must be a mapping, got {type(data).__name__}")])
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise BadInputError(
+            [Problem(f"{where}.{k}", f"is not a field of {cls.__name__}") for k in unknown]
+        )
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    try:
+        return cls(**values)
+    except BadInputError as e:
+        raise BadInputError([Problem(f"{where}.{p.path}", p.message) for p in e.problems]) from None
+    except (TypeError, ValueError) as e:
+        raise BadInputError([Problem(where, str(e))]) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,18 @@
-"""The one result type every solver returns."""
+"""The one result type every decision returns, its units and its KPIs.
+
+A :class:`Result` says which decision it is (``decision``), how the solve ended (``status``),
+the plan's ``objective`` -- always ``cost`` (the company's cost) and ``value`` (the customers'
+cost: downtime, waiting, lost customers), plus ``weighted`` (cost + W x value) when that was the
+objective -- in :class:`Units` (the network's currency per its period), the proven ``bound`` and
+``gap`` on the optimised objective, typed ``kpis`` (a :class:`Kpis` dataclass of the decision),
+the plan, the options it was solved or evaluated under, and diagnostics in domain words.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -30,6 +38,64 @@ def json_ready(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_ready(v) for v in value]
     return value
+
+
+def options_to_data(options: Any) -> dict[str, Any]:
+    """An options dataclass as JSON data (enums as their value, tuples as lists)."""
+    return {f.name: json_ready(getattr(options, f.name)) for f in fields(options)}
+
+
+#: The keys of ``Result.objective``: ``cost`` and ``value`` always, ``weighted`` when optimised.
+OBJECTIVE_KEYS = ("cost", "value", "weighted")
+
+
+@dataclass(frozen=True)
+class Units:
+    """What every money figure of a result is in: ``currency`` per ``period``.
+
+    >>> u = Units("CNY", "year")
+    >>> u.money(1234.5)
+    '1,234.50 CNY/year'
+    """
+
+    currency: str
+    period: str
+
+    @classmethod
+    def of(cls, network: Any) -> Units:
+        """The units of ``network`` (its ``currency`` and ``period``)."""
+        return cls(str(getattr(network, "currency", "") or "CU"), str(network.period))
+
+    def money(self, amount: float, digits: int = 2) -> str:
+        """``amount`` with its currency and period."""
+        return f"{amount:,.{digits}f} {self.currency}/{self.period}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"currency": self.currency, "period": self.period}
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """Base of every decision's KPI dataclass: serialised the same way (:meth:`to_dict`).
+
+    A decision's KPIs are a frozen dataclass deriving from this one, with documented, typed
+    fields; nested dataclasses, tuples and mappings serialise recursively.
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Kpis):
+        return value.to_dict()
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return json_ready(value)
 
 
 class Status(StrEnum):
@@ -63,10 +129,13 @@ class Result:
     bound: float | None = None
     gap: float | None = None
     plan: Plan | None = None
-    kpis: Mapping[str, Any] = field(default_factory=dict)
+    kpis: Any = field(default_factory=dict)
     diagnostics: tuple[str, ...] = ()
     params: SolveParams | None = None
     solver: str = ""
+    decision: str = ""
+    units: Units | None = None
+    options: Any = None
 
     def __post_init__(self) -> None:
         if self.status.has_plan and self.plan is None:
@@ -82,28 +151,35 @@ class Result:
         return self.status.has_plan
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready data: ``status``, ``objective``, ``bound``, ``gap``, ``runtime_s``,
-        ``kpis``, ``plan``, ``diagnostics``, ``solver`` and the solve parameters."""
+        """JSON-ready data: ``decision``, ``status``, ``objective``, ``units``, ``bound``,
+        ``gap``, ``runtime_s``, ``kpis``, ``plan``, ``diagnostics``, ``solver``, the options
+        and the solve parameters. A valid input of ``servopt evaluate``."""
         from servopt.models.io import to_data
 
+        kpis = self.kpis.to_dict() if isinstance(self.kpis, Kpis) else json_ready(self.kpis)
         return {
+            "decision": self.decision,
             "status": self.status.value,
+            "units": self.units.to_dict() if self.units else None,
             "objective": dict(self.objective),
             "bound": self.bound,
             "gap": self.gap,
             "runtime_s": self.runtime_s,
-            "kpis": dict(self.kpis),
+            "kpis": kpis,
             "plan": to_data(self.plan) if self.plan is not None else None,
             "diagnostics": list(self.diagnostics),
             "solver": self.solver,
             "params": self.params.to_dict() if self.params else None,
+            "options": options_to_data(self.options) if self.options is not None else None,
         }
 
     def summary(self) -> str:
         """A few readable lines: status, objectives, gap, runtime, diagnostics."""
-        lines = [f"status     {self.status.value}"]
+        lines = [f"decision   {self.decision}"] if self.decision else []
+        lines.append(f"status     {self.status.value}")
         for k, v in self.objective.items():
-            lines.append(f"{k:<10} {v:,.2f}")
+            money = self.units.money(v) if self.units else f"{v:,.2f}"
+            lines.append(f"{k:<10} {money}")
         if self.bound is not None:
             lines.append(f"bound      {self.bound:,.2f}")
         if self.gap is not None:

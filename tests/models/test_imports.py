@@ -7,7 +7,6 @@ import pkgutil
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 import servopt.models
 import servopt.optimizer
@@ -70,18 +69,3 @@ def test_optimizer_package_loads_no_solver_until_a_solve():
         "print([m for m in sys.modules if m.split('.')[0] in ('ortools', 'pulp', 'pyvrp')])"
     )
     assert res.returncode == 0 and res.stdout.strip() == "[]", res.stderr
-
-
-def test_only_backend_adapters_import_solver_libraries():
-    """The architecture rule: ortools, pulp and pyvrp appear only under optimizer/backends."""
-    import re
-
-    root = Path(servopt.optimizer.__path__[0]).resolve().parent
-    pattern = re.compile(r"^\s*(import|from)\s+(ortools|pulp|pyvrp)\b", re.MULTILINE)
-    offenders = [
-        str(p.relative_to(root))
-        for folder in ("models", "optimizer")
-        for p in (root / folder).rglob("*.py")
-        if "backends" not in p.parts and pattern.search(p.read_text())
-    ]
-    assert offenders == []

@@ -14,7 +14,7 @@ from servopt.models import BadInputError, load_network
 from servopt.models.checks import closed_loops
 from servopt.models.io import network_from_data, plan_from_data
 from servopt.optimizer.cli import main
-from servopt.optimizer.journey import analyse_journey
+from servopt.optimizer.journeys.analysis import analyse_journey
 
 
 def network(

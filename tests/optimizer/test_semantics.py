@@ -12,11 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from servopt.models import BadInputError, load_network, load_plan
-from servopt.optimizer import queueing
-from servopt.optimizer.channels import plan_channels, staff_by_interval
 from servopt.optimizer.cli import main
-from servopt.optimizer.journey import analyse_journey
-from servopt.optimizer.queueing import erlang_b, erlang_c, size_agents
+from servopt.optimizer.journeys.analysis import analyse_journey
+from servopt.optimizer.staffing import queueing
+from servopt.optimizer.staffing.channels import plan_channels, staff_by_interval
+from servopt.optimizer.staffing.queueing import erlang_b, erlang_c, size_agents
 from tests.conftest import INSTANCES
 
 CASE_A = INSTANCES / "case-a-aftersales.yaml"
@@ -231,8 +231,8 @@ def test_interval_staffing_of_a_window_shorter_than_8_hours_uses_shifts_that_fit
 
 
 def test_staff_for_a_wait_target_is_the_least_that_meets_it():
-    from servopt.optimizer.channels import _staff_for_wait
-    from servopt.optimizer.queueing import wait_min
+    from servopt.optimizer.staffing.channels import _staff_for_wait
+    from servopt.optimizer.staffing.queueing import wait_min
 
     net = load_network(CASE_D)  # phone-booking: 4 minutes a contact
     for load, target in ((50.0, 0.5), (202.5, 0.1), (3000.0, 0.02), (3000.0, 5.0)):
@@ -242,7 +242,7 @@ def test_staff_for_a_wait_target_is_the_least_that_meets_it():
 
 
 def test_a_day_where_nobody_is_served_has_no_zero_mean_wait():
-    from servopt.optimizer.timevarying import day_queue
+    from servopt.optimizer.staffing.timevarying import day_queue
 
     nobody = day_queue([10.0, 10.0, 0.0], [0, 0, 0], 5.0, 60.0)
     assert nobody.unserved_at_close == pytest.approx(20.0)

@@ -17,18 +17,18 @@ import pytest
 from servopt.models.errors import BadInputError
 from servopt.models.generate import generate_data, generate_network
 from servopt.models.io import network_from_data
-from servopt.optimizer.backends import pulp_backend
-from servopt.optimizer.check import check_placement
-from servopt.optimizer.dispatch import solve_dispatch
-from servopt.optimizer.evaluate import evaluate_placement, placement_plan
+from servopt.optimizer.dispatch.solve import solve_dispatch
 from servopt.optimizer.params import SolveParams
-from servopt.optimizer.placement import (
+from servopt.optimizer.placement.check import check_placement
+from servopt.optimizer.placement.evaluate import evaluate_placement, placement_plan
+from servopt.optimizer.placement.solve import (
     greedy_placement,
     solve_placement,
     trivial_bound,
 )
-from servopt.optimizer.placement_terms import PlacementOptions, build_terms
+from servopt.optimizer.placement.terms import PlacementOptions, build_terms
 from servopt.optimizer.result import Status
+from servopt.optimizer.solvers import milp as pulp_backend
 
 
 # ------------------------------------------------------------------------------ magnitudes
@@ -216,8 +216,8 @@ _SOLVE = textwrap.dedent(
     """
     from servopt.models.generate import generate_network
     from servopt.optimizer.params import SolveParams
-    from servopt.optimizer.placement import solve_placement
-    from servopt.optimizer.placement_terms import PlacementOptions
+    from servopt.optimizer.placement.solve import solve_placement
+    from servopt.optimizer.placement.terms import PlacementOptions
 
     net = generate_network(600, 40, 2, seed=9)
     solve_placement(net, PlacementOptions(), SolveParams(time_limit_s=120))
@@ -271,10 +271,10 @@ def test_reading_the_input_counts_inside_the_cli_time_limit(tmp_path, monkeypatc
 
     from click.testing import CliRunner
 
-    from servopt.models import io
+    from servopt.models import formats
     from servopt.optimizer import cli
 
-    slow = io.load_network
+    slow = formats.load_network
 
     def load_slowly(*a, **k):
         time.sleep(1.0)

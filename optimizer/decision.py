@@ -1,0 +1,119 @@
+"""The contract every decision keeps, and the registry entry that lets generic code call any.
+
+A *decision* (placement, dispatch, staffing) is a module with
+
+- ``solve(network, options=None, params=None, *, plan=None) -> Result``: the best plan for
+  ``network`` under ``options`` (the decision's :class:`~servopt.optimizer.params.ObjectiveOptions`
+  subclass) within ``params`` (time limit, seed); ``plan`` holds changes to solve under (a
+  redesign's head counts, skills, channels), applied by the decision itself;
+- ``evaluate(network, plan, options=None) -> Result``: the same figures for any plan (a solver's,
+  a hand-written one, a proposal), with the plan's own changes applied by the decision itself;
+- ``check(network, result) -> list[str]``: an independent recomputation (a different code path
+  from the solver and the evaluator) of the result's feasibility and of its ``cost`` and
+  ``value``; empty when they hold.
+
+:class:`Decision` bundles them with what a generic caller needs to know: the options class, which
+caps (``max_cost``, ``max_value``) the method holds as constraints, and which input fields it
+reads (so a field set in a file that the decision ignores is warned about, never silently
+dropped). ``servopt.optimizer.DECISIONS`` maps each name to its :class:`Decision`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from servopt.models.entities import COLLECTIONS
+from servopt.models.errors import BadInputError, Problem
+from servopt.models.network import ServiceNetwork
+from servopt.optimizer.params import CAPS, ObjectiveOptions
+from servopt.optimizer.result import Result
+
+#: Fields that name or describe an item and never feed a model.
+DESCRIPTIVE = frozenset({"id", "name", "description", "notes", "kind", "schema_version"})
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision as generic code sees it.
+
+    Parameters
+    ----------
+    name
+        The registry key and the CLI word (``servopt solve NAME``).
+    title
+        One line saying what it decides.
+    options
+        Its options class (derives from :class:`~servopt.optimizer.params.ObjectiveOptions`).
+    solve, evaluate, check
+        See the module docstring.
+    caps
+        The caps of :data:`~servopt.optimizer.params.CAPS` its method holds as constraints;
+        :meth:`refuse_caps` refuses the others.
+    reads
+        The input fields it uses, as ``collection.field`` (``segments.downtime_cost_per_h``)
+        or ``network.field``; see :func:`unused_inputs`.
+    """
+
+    name: str
+    title: str
+    options: type[ObjectiveOptions]
+    solve: Callable[..., Result]
+    evaluate: Callable[..., Result]
+    check: Callable[[ServiceNetwork, Result], list[str]]
+    caps: frozenset[str]
+    reads: frozenset[str]
+
+    def __post_init__(self) -> None:
+        unknown = set(self.caps) - set(CAPS)
+        if unknown:
+            raise ValueError(f"unknown caps {sorted(unknown)}; expected a subset of {CAPS}")
+
+    def refuse_caps(self, options: ObjectiveOptions) -> None:
+        """Raise :class:`BadInputError` for a cap set in ``options`` that this decision's
+        method cannot hold (a cap silently ignored would be a wrong answer)."""
+        wrong = [c for c in options.caps if c not in self.caps]
+        if wrong:
+            held = ", ".join(sorted(self.caps)) or "none"
+            raise BadInputError(
+                [
+                    Problem(
+                        c,
+                        f"{self.name} cannot hold {c} as a constraint (its method holds: {held}); "
+                        "use objective 'weighted' and vary value_weight instead",
+                    )
+                    for c in wrong
+                ]
+            )
+
+
+def unused_inputs(network: ServiceNetwork, decision: str, reads: frozenset[str]) -> tuple[str, ...]:
+    """One warning per input field that ``network``'s file sets and ``decision`` does not read.
+
+    A field counts as set when the file gives it (pydantic's ``model_fields_set``), whatever its
+    value; descriptive fields (:data:`DESCRIPTIVE`) never count.
+
+    >>> from servopt.models import ServiceNetwork, Segment
+    >>> net = ServiceNetwork(name="n", segments=[Segment(id="s", churn_sensitivity=0.2)])
+    >>> unused_inputs(net, "dispatch", frozenset())
+    ('segments.churn_sensitivity is set (1 of 1 segments) but not used by dispatch',)
+    """
+    out: list[str] = []
+    top = sorted(
+        f for f in network.model_fields_set if f not in COLLECTIONS and f not in DESCRIPTIVE
+    )
+    out += [
+        f"network.{f} is set but not used by {decision}" for f in top if f"network.{f}" not in reads
+    ]
+    for coll in COLLECTIONS:
+        items = getattr(network, coll)
+        counts: dict[str, int] = {}
+        for item in items:
+            for f in getattr(item, "model_fields_set", ()):
+                if f not in DESCRIPTIVE and f"{coll}.{f}" not in reads:
+                    counts[f] = counts.get(f, 0) + 1
+        out += [
+            f"{coll}.{f} is set ({n} of {len(items)} {coll}) but not used by {decision}"
+            for f, n in sorted(counts.items())
+        ]
+    return tuple(out)

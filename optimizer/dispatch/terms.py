@@ -1,0 +1,139 @@
+"""How dispatch prices a plan: the one set of formulas the solver optimises and the evaluator
+recomputes. Money is in the network's currency; times in minutes from the horizon start.
+
+Cost (the company's): travel (km x the pool's cost per km), labour (a route's duration, from its
+start to its return, at the pool's hourly cost; overtime past the shift at the overtime rate)
+and the expected repeat visit: a technician at proficiency p in the job's skill fixes it first
+time with probability ``first_time_fix x p``; otherwise a specialist from the nearest depot with
+a fully proficient pool comes back (round trip and the job's duration, at that pool's rates).
+
+Value (the customers'): downtime while the machine waits beyond the SLA: a job served after its
+``deadline_min`` pays the segment's downtime cost per hour for every *started* band of
+``band_min`` (60: per started hour, as SLAs are written) late; an expected repeat visit costs
+``repeat_delay_h`` hours of downtime; a dropped job ``drop_delay_h`` hours.
+
+Every drop also pays ``drop_cost`` whatever the objective, so dropping is the last resort.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from servopt.models.errors import BadInputError, Problem
+from servopt.models.network import ServiceNetwork
+from servopt.optimizer.params import Objective
+
+
+@dataclass(frozen=True)
+class DispatchOptions:
+    """How dispatch prices and solves; every figure is documented in the module docstring.
+
+    ``sla``: ``soft`` deadlines are priced per started band late; ``hard`` ones close the
+    window (a job that cannot start by its deadline is dropped with that reason).
+    ``allow_drops``: ``False`` makes every job required (Solomon; an impossible job then
+    makes the solve infeasible, explained). ``max_jobs_per_part``: above this many jobs the
+    solve decomposes by region (see :func:`servopt.optimizer.dispatch.solve.solve_dispatch`).
+    """
+
+    objective: Objective = Objective.COST
+    value_weight: float = 1.0
+    drop_cost: float = 10_000.0
+    drop_delay_h: float = 24.0
+    repeat_delay_h: float = 24.0
+    sla: Literal["soft", "hard"] = "soft"
+    band_min: float = 60.0
+    allow_drops: bool = True
+    max_jobs_per_part: int = 2000
+    backend: str = "auto"
+
+    def __post_init__(self) -> None:
+        problems = []
+        object.__setattr__(self, "objective", Objective(self.objective))
+        for name in ("value_weight", "drop_cost", "drop_delay_h", "repeat_delay_h"):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+                problems.append(Problem(name, f"must be a number >= 0, got {v!r}"))
+        if not (isinstance(self.band_min, int | float) and self.band_min > 0):
+            problems.append(Problem("band_min", f"must be > 0 minutes, got {self.band_min!r}"))
+        if self.sla not in ("soft", "hard"):
+            problems.append(Problem("sla", f"must be 'soft' or 'hard', got {self.sla!r}"))
+        if self.backend not in ("auto", "pyvrp", "exact"):
+            problems.append(
+                Problem("backend", f"must be 'auto', 'pyvrp' or 'exact', got {self.backend!r}")
+            )
+        if self.max_jobs_per_part < 10:
+            problems.append(
+                Problem("max_jobs_per_part", f"must be >= 10, got {self.max_jobs_per_part!r}")
+            )
+        if problems:
+            raise BadInputError(problems)
+
+    @property
+    def weights(self) -> tuple[float, float]:
+        """(cost weight, value weight) of the scalar objective; ``value`` keeps cost as a 1%
+        tie-breaker so equal-value plans do not wander."""
+        if self.objective is Objective.COST:
+            return 1.0, 0.0
+        if self.objective is Objective.VALUE:
+            return 0.01, 1.0
+        return 1.0, self.value_weight
+
+
+def first_time_fix(type_ftf: float, proficiency: float) -> float:
+    """Probability of fixing the job in one visit at this proficiency."""
+    return type_ftf * proficiency
+
+
+def late_bands(late_min: float, band_min: float) -> int:
+    """Started bands late (0 when on time)."""
+    if late_min <= 1e-6:
+        return 0
+    return math.ceil(late_min / band_min - 1e-9)
+
+
+@dataclass(frozen=True)
+class JobPrices:
+    """Per job: the repeat visit's cost and downtime (before its probability), the downtime
+    rate, and what a drop costs in each currency."""
+
+    repeat_cost: float
+    repeat_downtime: float
+    downtime_per_h: float
+    drop_value: float
+
+    def drop_price(self, options: DispatchOptions) -> float:
+        """What dropping the job adds to the scalar objective."""
+        return options.drop_cost + options.weights[1] * self.drop_value
+
+
+def job_prices(network: ServiceNetwork, options: DispatchOptions) -> dict[str, JobPrices]:
+    """:class:`JobPrices` of every job, with the network's staff (``plan.staffed(network)`` for
+    a plan's)."""
+    out = {}
+    types = network.index["job_types"]
+    for job in network.jobs:
+        jt = types[job.job_type]
+        site = network.site(job.site)
+        seg = network.segment(site.segment)
+        dur = job.duration_min if job.duration_min is not None else jt.duration_min
+        experts = [
+            (network.distance_km(p.home_depot, job.site), p.id, p.home_depot, p)
+            for p in network.pools
+            if p.home_depot is not None and p.headcount > 0 and p.skills.get(jt.skill, 0) >= 1.0
+        ]
+        if experts:
+            one_way_km, _, depot, best = min(experts, key=lambda e: e[:2])
+            mins = 2 * network.travel_min(depot, job.site, best.speed_kmh) + dur
+            repeat = 2 * one_way_km * best.cost_per_km + mins / 60.0 * best.cost_per_hour
+        else:
+            repeat = 0.0  # nobody better exists: no repeat visit to price
+        rate = seg.downtime_cost_per_hour
+        out[job.id] = JobPrices(
+            repeat_cost=repeat,
+            repeat_downtime=rate * options.repeat_delay_h,
+            downtime_per_h=rate,
+            drop_value=rate * options.drop_delay_h,
+        )
+    return out

@@ -1,0 +1,177 @@
+"""The evaluator: every KPI of a plan on a network, whoever wrote the plan.
+
+Independent of the solvers: it never looks at a solver's model, only at the plan's decisions and
+the model's definition in :mod:`servopt.optimizer.placement.terms`. A hand-written plan (case A's
+cost-only proposal) and an optimised one are priced on the same terms. Every solver's result is
+re-evaluated here, and the tests assert the solver's own objective equals this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from servopt.models.network import ServiceNetwork
+from servopt.models.plan import Assignment, Plan
+from servopt.optimizer.placement.terms import PlacementOptions, PlacementTerms, build_terms
+
+
+@dataclass(frozen=True)
+class PlacementDecision:
+    """A placement plan as arrays: open depots ``y`` (I,) and shares ``x`` (I, J)."""
+
+    y: np.ndarray
+    x: np.ndarray
+    assumed_nearest: bool = False
+
+
+def decision_from_plan(net: ServiceNetwork, plan: Plan, terms: PlacementTerms) -> PlacementDecision:
+    """The arrays of ``plan``. Without assignments, every site goes to its nearest open depot
+    (by road distance), which is what a plan that only names open depots implies."""
+    di, sj = terms.depot_index(), terms.site_index()
+    y = np.zeros(len(terms.depots))
+    for d in plan.open_depot_ids(net):
+        y[di[d]] = 1.0
+    x = np.zeros((len(terms.depots), len(terms.sites)))
+    if plan.assignments is not None:
+        for a in plan.assignments:
+            x[di[a.depot], sj[a.site]] += a.share
+        return PlacementDecision(y, x)
+    open_idx = np.flatnonzero(y > 0.5)
+    if len(open_idx) and len(terms.sites):
+        dist = np.array(
+            [[net.distance_km(terms.depots[i], s) for s in terms.sites] for i in open_idx]
+        )
+        x[open_idx[np.argmin(dist, axis=0)], np.arange(len(terms.sites))] = 1.0
+    return PlacementDecision(y, x, assumed_nearest=True)
+
+
+def placement_plan(terms: PlacementTerms, dec: PlacementDecision, name: str = "") -> Plan:
+    """A :class:`Plan` with open depots, assignments and stock levels from arrays."""
+    ss_units, cycle_units = stock_units(terms, dec)
+    stock = {}
+    for i in np.flatnonzero(dec.y > 0.5):
+        levels = {
+            p: round(float(ss_units[i, k] + cycle_units[i, k]), 3)
+            for k, p in enumerate(terms.families)
+            if ss_units[i, k] + cycle_units[i, k] > 0
+        }
+        if levels:
+            stock[terms.depots[i]] = levels
+    assignments = [
+        Assignment(site=terms.sites[j], depot=terms.depots[i], share=min(1.0, float(dec.x[i, j])))
+        for i, j in zip(*np.nonzero(dec.x > 1e-9), strict=True)
+    ]
+    site_at = terms.site_index()
+    assignments.sort(key=lambda a: (site_at[a.site], a.depot))
+    return Plan(
+        name=name,
+        open_depots=tuple(terms.depots[i] for i in np.flatnonzero(dec.y > 0.5)),
+        assignments=tuple(assignments),
+        stock=stock or None,
+    )
+
+
+def stock_units(terms: PlacementTerms, dec: PlacementDecision) -> tuple[np.ndarray, np.ndarray]:
+    """Safety and cycle stock per depot and family (I, P): ``z sqrt(L V)`` and half a review
+    period of the assigned demand."""
+    variance = dec.x @ terms.sigma2  # (I, P)
+    ss = terms.ss_units_coef * np.sqrt(np.maximum(variance, 0.0))
+    cycle = (dec.x @ terms.demand) * (terms.review_years / 2.0 * terms.stock_model)
+    return ss, cycle
+
+
+def evaluate_placement(
+    net: ServiceNetwork,
+    plan: Plan,
+    options: PlacementOptions | None = None,
+    terms: PlacementTerms | None = None,
+) -> dict[str, Any]:
+    """Every placement KPI of ``plan`` on ``net``: cost breakdown, customer downtime, waits per
+    segment, expediting and air freight, stock and depot use.
+
+    The returned mapping has ``cost`` (the company's cost per period), ``value`` (customer
+    downtime cost per period), ``total_with_downtime``, ``cost_breakdown``, ``segments`` and
+    ``depots``. Capacity or constraint violations are not errors here: see
+    :func:`servopt.optimizer.placement.check.check_placement`.
+    """
+    options = options or PlacementOptions()
+    terms = terms or build_terms(net, options)
+    return evaluate_decision(terms, decision_from_plan(net, plan, terms))
+
+
+def evaluate_decision(terms: PlacementTerms, dec: PlacementDecision) -> dict[str, Any]:
+    x, y = dec.x, dec.y
+    ss_units, cycle_units = stock_units(terms, dec)
+    breakdown = {
+        "fixed": float(terms.fixed @ y),
+        "outbound_road": float((terms.outbound_road_ij * x).sum()),
+        "outbound_air": float((terms.outbound_air_ij * x).sum()),
+        "replenishment": float((terms.replenish_ij * x).sum()),
+        "expediting": float((terms.expedite_ij * x).sum()),
+        "holding_cycle": float((terms.cycle_hold_ij * x).sum()),
+        "holding_safety": float((ss_units * terms.unit_holding[None, :]).sum()),
+    }
+    cost = sum(breakdown.values())
+    downtime = float((terms.downtime_ij * x).sum())
+    served = x.sum(axis=0)
+    site_wait = (terms.wait_ij * x).sum(axis=0) / np.where(served > 0, served, 1.0)
+    segments: dict[str, dict[str, float | int | None]] = {}
+    for seg in dict.fromkeys(terms.segment_of_site):
+        idx = [j for j, s in enumerate(terms.segment_of_site) if s == seg]
+        w = terms.total_demand[idx]
+        waits = site_wait[idx]
+        has = w.sum() > 0
+        segments[seg] = {
+            "sites": len(idx),
+            "demand": float(w.sum()),
+            "mean_wait_h": float(w @ waits / w.sum()) if has else None,
+            "max_wait_h": float(waits[w > 0].max()) if has else None,
+            "downtime_cost": float((terms.downtime_ij[:, idx] * x[:, idx]).sum()),
+        }
+    stockout = terms.demand @ (1.0 - terms.alpha) * terms.stock_model
+    expedited_units = float(((terms.expedites[:, None] * x) @ stockout).sum())
+    air_units = float((terms.air_ijp * terms.demand[None, :, :] * x[:, :, None]).sum())
+    load = x @ terms.total_demand
+    depots = {
+        terms.depots[i]: {
+            "load": float(load[i]),
+            "capacity": None if np.isinf(terms.capacity[i]) else float(terms.capacity[i]),
+            "utilisation": (
+                float(load[i] / terms.capacity[i])
+                if np.isfinite(terms.capacity[i]) and terms.capacity[i] > 0
+                else None
+            ),
+            "safety_stock": float(ss_units[i].sum()),
+            "cycle_stock": float(cycle_units[i].sum()),
+        }
+        for i in np.flatnonzero(y > 0.5)
+    }
+    total_demand = float(terms.total_demand.sum())
+    kpis: dict[str, Any] = {
+        "cost": cost,
+        "value": downtime,
+        "total_with_downtime": cost + downtime,
+        "cost_breakdown": breakdown,
+        "open_depots": int((y > 0.5).sum()),
+        "demand": total_demand,
+        "mean_wait_h": (
+            float(terms.total_demand @ site_wait / total_demand) if total_demand else None
+        ),
+        "expedited_units": expedited_units,
+        "air_freight_units": air_units,
+        "safety_stock_units": float(ss_units.sum()),
+        "cycle_stock_units": float(cycle_units.sum()),
+        "segments": segments,
+        "depots": depots,
+    }
+    if terms.within_hours is not None:
+        kpis["share_within_h"] = {
+            "hours": terms.within_hours,
+            "share": float((terms.within_ij * x).sum() / total_demand) if total_demand else None,
+        }
+    if dec.assumed_nearest:
+        kpis["assignment"] = "nearest open depot (the plan gives no assignments)"
+    return kpis
