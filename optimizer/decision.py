@@ -93,9 +93,13 @@ def unused_inputs(network: ServiceNetwork, decision: str, reads: frozenset[str])
     A field counts as set when the file gives it (pydantic's ``model_fields_set``), whatever its
     value; descriptive fields (:data:`DESCRIPTIVE`) never count.
 
-    >>> from servopt.models import ServiceNetwork, Segment
-    >>> net = ServiceNetwork(name="n", segments=[Segment(id="s", churn_sensitivity=0.2)])
-    >>> unused_inputs(net, "dispatch", frozenset())
+    >>> from servopt.models import Channel, Segment, ServiceNetwork
+    >>> net = ServiceNetwork(
+    ...     name="n",
+    ...     channels=[Channel(id="app", kind="app")],
+    ...     segments=[Segment(id="s", channels=["app"], churn_sensitivity=0.2)],
+    ... )
+    >>> unused_inputs(net, "dispatch", frozenset({"segments.channels", "channels.kind"}))
     ('segments.churn_sensitivity is set (1 of 1 segments) but not used by dispatch',)
     """
     out: list[str] = []
