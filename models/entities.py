@@ -115,6 +115,9 @@ class Channel(Entity):
 
     ``capacity_per_hour`` is for self-service channels (kiosk, app) whose capacity is not staff;
     a staffed channel's capacity follows from the pools that list it in ``channels``.
+    ``patience_min`` is the mean patience of a waiting contact (exponential; staffing sizes the
+    channel with Erlang A and prices the contacts who abandon); ``None``: nobody abandons
+    (Erlang C).
     """
 
     id: Id
@@ -124,6 +127,7 @@ class Channel(Entity):
     service_min: Duration | None = None
     capacity_per_hour: Quantity | None = None
     availability: Fraction = 1.0
+    patience_min: PosDuration | None = None
 
 
 class Segment(Entity):
