@@ -28,7 +28,7 @@ def main() -> int:
 
     from servopt.models import Plan, load_network, load_plan
     from servopt.optimizer.params import SolveParams
-    from servopt.optimizer.placement.check import check_placement
+    from servopt.optimizer.placement.check import check_placement_plan
     from servopt.optimizer.placement.evaluate import evaluate_placement
     from servopt.optimizer.placement.solve import solve_placement
     from servopt.optimizer.placement.terms import PlacementOptions
@@ -41,7 +41,7 @@ def main() -> int:
     def row(name: str, plan: Plan, kpis: dict, status: str = "-", gap: float | None = None) -> None:
         seg = kpis["segments"]
         b = kpis["cost_breakdown"]
-        violations = check_placement(net, plan, opts, reported=kpis)
+        violations = check_placement_plan(net, plan, opts, reported=kpis)
         rows.append(
             {
                 "plan": name,

@@ -31,7 +31,7 @@ def main() -> int:
 
     from servopt.models.generate import generate_network
     from servopt.optimizer.params import SolveParams
-    from servopt.optimizer.placement.check import check_placement
+    from servopt.optimizer.placement.check import check_placement_plan
     from servopt.optimizer.placement.solve import solve_placement
     from servopt.optimizer.placement.terms import PlacementOptions
 
@@ -51,7 +51,7 @@ def main() -> int:
             r = solve_placement(net, options, params)
             elapsed = time.perf_counter() - t0
             violations = (
-                check_placement(net, r.plan, options, reported=r.objective)
+                check_placement_plan(net, r.plan, options, reported=r.objective)
                 if r.plan
                 else ["no plan"]
             )

@@ -267,6 +267,7 @@ def build() -> tuple[dict[str, Any], dict[str, Any]]:
         "name": "case-a-aftersales",
         "description": "Case A: after-sales service of a machinery maker, before the redesign",
         "notes": NOTES,
+        "currency": "CNY",
         "period": "year",
         "travel": {
             "speed_kmh": 65.0,

@@ -172,7 +172,6 @@ def load_solomon(
         "name": name or Path(path).stem,
         "description": f"Solomon VRPTW instance {name}; distances {rounding.value}",
         "notes": ["Travel time equals distance (1 distance unit per minute)."],
-        "horizon_min": horizon if horizon > 0 else None,
         "travel": {"speed_kmh": 60.0, "rounding": rounding.value, "cost_per_km": 1.0},
         "skills": [{"id": "service"}],
         "channels": [{"id": "field", "kind": "field_visit"}],

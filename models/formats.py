@@ -50,3 +50,32 @@ def load_network(
     if options:
         raise TypeError(f"options {sorted(options)} apply to benchmark formats only")
     return network_from_data(read_data(path), str(path))
+
+
+#: What a benchmark format means for a decision's options, so that a solve reproduces the
+#: benchmark's problem and its published optima compare: OR-Library's capacitated facility
+#: location has no stock, expediting or service terms (the plain CFLP); Solomon's VRPTW serves
+#: every customer (no drops). The one home of these rules: the CLI, the benches and
+#: ``PlacementOptions.cflp`` read them here.
+SOLVE_RULES: dict[tuple[NetworkFormat, str], dict[str, Any]] = {
+    (NetworkFormat.ORLIB_CAP, "placement"): {
+        "stock": False,
+        "expediting": False,
+        "service": False,
+        "air_when_late": False,
+    },
+    (NetworkFormat.SOLOMON, "dispatch"): {"allow_drops": False},
+}
+
+
+def solve_rules(format: NetworkFormat | str | None, decision: str) -> dict[str, Any]:
+    """The option values ``format`` fixes for ``decision`` (empty: none).
+
+    >>> solve_rules("solomon", "dispatch")
+    {'allow_drops': False}
+    >>> solve_rules(None, "placement")
+    {}
+    """
+    if format is None:
+        return {}
+    return dict(SOLVE_RULES.get((NetworkFormat(format), decision), {}))

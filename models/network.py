@@ -65,6 +65,7 @@ class ServiceNetwork(BaseModel):
     name: str
     description: str = ""
     notes: tuple[str, ...] = ()
+    currency: str = Field(default="CU", min_length=1, max_length=12)
     period: str = "year"
     horizon_min: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     staffing_start_min: float = Field(default=480.0, ge=0, allow_inf_nan=False)

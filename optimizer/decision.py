@@ -29,8 +29,14 @@ from servopt.models.network import ServiceNetwork
 from servopt.optimizer.params import CAPS, ObjectiveOptions
 from servopt.optimizer.result import Result
 
-#: Fields that name or describe an item and never feed a model.
-DESCRIPTIVE = frozenset({"id", "name", "description", "notes", "kind", "schema_version"})
+#: Fields that name or describe an item, or the unit of its figures, and never feed a model.
+DESCRIPTIVE = frozenset(
+    {"id", "name", "description", "notes", "kind", "schema_version", "currency", "period"}
+)
+
+#: What each decision built so far reads (filled by :class:`Decision`): a field another decision
+#: reads is that decision's input, not one silently dropped.
+_READS: dict[str, frozenset[str]] = {}
 
 
 @dataclass(frozen=True)
@@ -68,56 +74,83 @@ class Decision:
         unknown = set(self.caps) - set(CAPS)
         if unknown:
             raise ValueError(f"unknown caps {sorted(unknown)}; expected a subset of {CAPS}")
+        _READS[self.name] = self.reads
 
     def refuse_caps(self, options: ObjectiveOptions) -> None:
-        """Raise :class:`BadInputError` for a cap set in ``options`` that this decision's
-        method cannot hold (a cap silently ignored would be a wrong answer)."""
-        wrong = [c for c in options.caps if c not in self.caps]
-        if wrong:
-            held = ", ".join(sorted(self.caps)) or "none"
-            raise BadInputError(
-                [
-                    Problem(
-                        c,
-                        f"{self.name} cannot hold {c} as a constraint (its method holds: {held}); "
-                        "use objective 'weighted' and vary value_weight instead",
-                    )
-                    for c in wrong
-                ]
-            )
+        """See :func:`refuse_caps`."""
+        refuse_caps(self.name, self.caps, options)
+
+
+def refuse_caps(decision: str, held: frozenset[str], options: ObjectiveOptions) -> None:
+    """Raise :class:`BadInputError` for a cap set in ``options`` that ``decision``'s method
+    cannot hold (``held``: those it can): a cap silently ignored would be a wrong answer.
+
+    >>> from servopt.optimizer.params import ObjectiveOptions
+    >>> refuse_caps("dispatch", frozenset(), ObjectiveOptions(max_cost=5.0))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    servopt.models.errors.BadInputError: max_cost: dispatch cannot hold max_cost as a ...
+    """
+    wrong = [c for c in options.caps if c not in held]
+    if wrong:
+        names = ", ".join(sorted(held)) or "none"
+        raise BadInputError(
+            [
+                Problem(
+                    c,
+                    f"{decision} cannot hold {c} as a constraint (its method holds: {names}); "
+                    "use objective 'weighted' and vary value_weight instead",
+                )
+                for c in wrong
+            ]
+        )
 
 
 def unused_inputs(network: ServiceNetwork, decision: str, reads: frozenset[str]) -> tuple[str, ...]:
-    """One warning per input field that ``network``'s file sets and ``decision`` does not read.
+    """One warning per collection with fields that ``network``'s file sets and neither
+    ``decision`` nor any other decision reads.
 
     A field counts as set when the file gives it (pydantic's ``model_fields_set``), whatever its
-    value; descriptive fields (:data:`DESCRIPTIVE`) never count.
+    value; descriptive fields (:data:`DESCRIPTIVE`) and required ones (the schema's, every file
+    has them) never count. A field another registered decision reads (a depot's fixed cost, to
+    dispatch) is that decision's input, and a collection ``decision`` reads nothing from is
+    skipped: a case file describes the whole network, and each decision takes its part.
 
     >>> from servopt.models import Channel, Segment, ServiceNetwork
     >>> net = ServiceNetwork(
     ...     name="n",
     ...     channels=[Channel(id="app", kind="app")],
-    ...     segments=[Segment(id="s", channels=["app"], churn_sensitivity=0.2)],
+    ...     segments=[Segment(id="s", channels=["app"], sla_onsite_h=4.0)],
     ... )
-    >>> unused_inputs(net, "dispatch", frozenset({"segments.channels", "channels.kind"}))
-    ('segments.churn_sensitivity is set (1 of 1 segments) but not used by dispatch',)
+    >>> for w in unused_inputs(net, "dispatch", frozenset({"segments.downtime_cost_per_hour"})):
+    ...     print(w)
+    unused by dispatch and every other decision: segments.sla_onsite_h (set for 1 of 1 segments)
     """
     out: list[str] = []
+    reads = reads.union(*(r for name, r in _READS.items() if name != decision))
     top = sorted(
         f for f in network.model_fields_set if f not in COLLECTIONS and f not in DESCRIPTIVE
     )
     out += [
-        f"network.{f} is set but not used by {decision}" for f in top if f"network.{f}" not in reads
+        f"unused by {decision} and every other decision: network.{f}"
+        for f in top
+        if f"network.{f}" not in reads
     ]
+    read_from = {r.split(".", 1)[0] for r in reads}
     for coll in COLLECTIONS:
         items = getattr(network, coll)
+        if coll not in read_from or not items:
+            continue
         counts: dict[str, int] = {}
+        required = {n for n, f in type(items[0]).model_fields.items() if f.is_required()}
         for item in items:
             for f in getattr(item, "model_fields_set", ()):
-                if f not in DESCRIPTIVE and f"{coll}.{f}" not in reads:
+                if f not in DESCRIPTIVE and f not in required and f"{coll}.{f}" not in reads:
                     counts[f] = counts.get(f, 0) + 1
-        out += [
-            f"{coll}.{f} is set ({n} of {len(items)} {coll}) but not used by {decision}"
-            for f, n in sorted(counts.items())
-        ]
+        if counts:
+            fields = ", ".join(
+                f"{coll}.{f} (set for {n} of {len(items)} {coll})"
+                for f, n in sorted(counts.items())
+            )
+            out.append(f"unused by {decision} and every other decision: {fields}")
     return tuple(out)

@@ -17,12 +17,12 @@ from enum import StrEnum
 from typing import Any
 
 from servopt.models.plan import Plan
-from servopt.optimizer.params import SolveParams
+from servopt.optimizer.params import Objective, ObjectiveOptions, SolveParams
 
 
 def json_ready(value: Any) -> Any:
     """Plain JSON data: non-finite floats become None (JSON has no inf or nan), numpy arrays
-    and scalars become lists and numbers, enums their value; recursively."""
+    and scalars become lists and numbers, enums their value, sets sorted lists; recursively."""
     import numpy as np
 
     if isinstance(value, StrEnum):
@@ -37,6 +37,8 @@ def json_ready(value: Any) -> Any:
         return {k: json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [json_ready(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return [json_ready(v) for v in sorted(value)]
     return value
 
 
@@ -64,7 +66,7 @@ class Units:
     @classmethod
     def of(cls, network: Any) -> Units:
         """The units of ``network`` (its ``currency`` and ``period``)."""
-        return cls(str(getattr(network, "currency", "") or "CU"), str(network.period))
+        return cls(str(network.currency), str(network.period))
 
     def money(self, amount: float, digits: int = 2) -> str:
         """``amount`` with its currency and period."""
@@ -98,6 +100,15 @@ def _plain(value: Any) -> Any:
     return json_ready(value)
 
 
+def objective_values(options: ObjectiveOptions, cost: float, value: float) -> dict[str, float]:
+    """``cost`` and ``value``, and ``weighted`` when the options weigh them: the objective keys
+    of every decision's result."""
+    out = {"cost": cost, "value": value}
+    if options.objective is Objective.WEIGHTED:
+        out["weighted"] = options.score(cost, value)
+    return out
+
+
 class Status(StrEnum):
     """How a solve ended. ``OPTIMAL`` only when proven; a time limit gives ``FEASIBLE``."""
 
@@ -120,7 +131,9 @@ class Result:
     ``objective`` maps an objective name (``"cost"``, ``"value"``) to its value for ``plan``;
     ``bound`` is the best proven bound on the optimised objective and ``gap`` the relative gap
     between it and the plan, where the solver proves one. ``diagnostics`` explain an
-    infeasible or failed solve in domain words.
+    infeasible or failed solve in domain words. ``violations`` are the constraints an
+    *evaluated* plan breaks (a hand-written proposal may break some; a solver's plan never
+    does): such a plan still has its figures, and ``is_feasible`` is false.
     """
 
     status: Status
@@ -136,6 +149,10 @@ class Result:
     decision: str = ""
     units: Units | None = None
     options: Any = None
+    violations: tuple[str, ...] = ()
+    #: The fields of ``params`` the decision's method used (empty: all); only these are written
+    #: (a routing search has no MILP solver or gap to report).
+    params_used: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status.has_plan and self.plan is None:
@@ -148,7 +165,7 @@ class Result:
 
     @property
     def is_feasible(self) -> bool:
-        return self.status.has_plan
+        return self.status.has_plan and not self.violations
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: ``decision``, ``status``, ``objective``, ``units``, ``bound``,
@@ -168,10 +185,17 @@ class Result:
             "kpis": kpis,
             "plan": to_data(self.plan) if self.plan is not None else None,
             "diagnostics": list(self.diagnostics),
+            "violations": list(self.violations),
             "solver": self.solver,
-            "params": self.params.to_dict() if self.params else None,
+            "params": self._params_data(),
             "options": options_to_data(self.options) if self.options is not None else None,
         }
+
+    def _params_data(self) -> dict[str, Any] | None:
+        if self.params is None:
+            return None
+        data = self.params.to_dict()
+        return {k: v for k, v in data.items() if not self.params_used or k in self.params_used}
 
     def summary(self) -> str:
         """A few readable lines: status, objectives, gap, runtime, diagnostics."""
@@ -186,7 +210,38 @@ class Result:
             lines.append(f"gap        {self.gap:.4%}")
         lines.append(f"runtime    {self.runtime_s:.2f} s ({self.solver or 'no solver'})")
         lines.extend(f"note       {d}" for d in self.diagnostics)
+        lines.extend(f"VIOLATION {v}" for v in self.violations)
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.summary()
+
+
+def evaluated(
+    decision: str,
+    units: Units,
+    options: ObjectiveOptions,
+    kpis: Any,
+    plan: Plan,
+    started: float,
+    diagnostics: Any = (),
+    violations: Any = (),
+) -> Result:
+    """The result of an evaluator: ``kpis`` (with ``cost`` and ``value``) of ``plan`` priced
+    under ``options``, ``started`` by :func:`time.perf_counter`; the one way every decision's
+    ``evaluate`` builds its :class:`Result`."""
+    import time
+
+    return Result(
+        Status.FEASIBLE,
+        time.perf_counter() - started,
+        objective=objective_values(options, kpis.cost, kpis.value),
+        plan=plan,
+        kpis=kpis,
+        diagnostics=tuple(diagnostics),
+        violations=tuple(violations),
+        solver="evaluator",
+        decision=decision,
+        units=units,
+        options=options,
+    )

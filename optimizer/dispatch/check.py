@@ -28,9 +28,10 @@ from servopt.optimizer.dispatch.terms import (
     job_prices,
     late_bands,
 )
+from servopt.optimizer.result import Result
 
 _EPS = 1e-6
-_DAY_MIN = 1440.0
+_REL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -181,106 +182,36 @@ def check_routes(network: ServiceNetwork, plan: Plan) -> RouteFigures:
     )
 
 
-def evaluate_dispatch(
-    network: ServiceNetwork,
-    plan: Plan,
-    options: DispatchOptions | None = None,
-    drop_reasons: dict[str, str] | None = None,
-) -> dict[str, Any]:
-    """The dispatch KPIs and objective of any plan with routes (a solver's or hand-written).
-
-    ``network`` must carry the pools in force (``plan.staffed(network)``
-    for a plan with pool changes). Prices follow :mod:`servopt.optimizer.dispatch.terms`.
-    Returns ``objective`` (the scalar the options optimise), ``cost`` and ``value`` with their
-    parts, SLA attainment per segment (on time / jobs due today: served ones with a deadline,
-    and dropped ones whose deadline passes before midnight; a dropped job due later is
-    ``deferred``), expected repeat visits, overtime, distance, routes,
-    drops (with ``drop_reasons`` where given) and the checker's violations.
-    """
-    options = options or DispatchOptions()
-    fig = check_routes(network, plan)
-    prices = job_prices(network, options)
-    jobs = network.index["jobs"]
-    types = network.index["job_types"]
-    wc, wv = options.weights
-    repeat_visits = repeat_cost = repeat_downtime = late_cost = 0.0
-    seg_rows: dict[str, dict[str, float]] = {
-        s.id: {"jobs": 0, "with_deadline": 0, "on_time": 0, "late": 0, "dropped": 0, "deferred": 0}
-        for s in network.segments
-    }
-    lateness_h = 0.0
-    violations = list(fig.violations)
+def check_dispatch(network: ServiceNetwork, result: Result) -> list[str]:
+    """The decision contract's check of ``result`` on ``network`` (with the plan's staff
+    changes): its routes (:func:`check_routes`), hard SLAs, and its reported ``cost`` and
+    ``value`` recomputed from this module's route figures and the per-job prices of
+    :func:`~servopt.optimizer.dispatch.terms.job_prices` (the one home of dispatch's prices),
+    summed here, apart from the solver's translation and the evaluator. Empty when it holds."""
+    if result.plan is None:
+        return [] if not result.status.has_plan else ["the result has no plan"]
+    options = result.options if isinstance(result.options, DispatchOptions) else DispatchOptions()
+    staffed = result.plan.staffed(network)
+    fig = check_routes(staffed, result.plan)
+    out = list(fig.violations)
+    prices = job_prices(staffed, options)
+    jobs = staffed.index["jobs"]
+    types = staffed.index["job_types"]
+    cost = fig.cost + options.drop_cost * len(fig.unserved)
+    value = sum(prices[j].drop_value for j in fig.unserved)
     for job_id, _pool, start, prof in fig.visits:
-        job = jobs[job_id]
-        pr = prices[job_id]
-        q = 1.0 - first_time_fix(types[job.job_type].first_time_fix, prof)
-        repeat_visits += q
-        repeat_cost += q * pr.repeat_cost
-        repeat_downtime += q * pr.repeat_downtime
-        row = seg_rows[network.site(job.site).segment]
+        job, pr = jobs[job_id], prices[job_id]
+        miss = 1.0 - first_time_fix(types[job.job_type].first_time_fix, prof)
+        cost += miss * pr.repeat_cost
+        value += miss * pr.repeat_downtime
         if job.deadline_min is not None:
-            row["with_deadline"] += 1
             late = start - job.deadline_min
+            value += pr.late_downtime(late_bands(late, options.band_min), options.band_min)
             if options.sla == "hard" and late > _EPS:
-                violations.append(
-                    f"job {job_id!r} starts at {start:.2f}, after its hard SLA deadline "
-                    f"{job.deadline_min:g}"
-                )
-            bands = late_bands(late, options.band_min)
-            if bands:
-                row["late"] += 1
-                lateness_h += late / 60.0
-                late_cost += pr.downtime_per_h * bands * options.band_min / 60.0
-            else:
-                row["on_time"] += 1
-    for job in network.jobs:
-        row = seg_rows[network.site(job.site).segment]
-        row["jobs"] += 1
-        if job.id in fig.unserved:
-            row["dropped"] += 1
-            if job.deadline_min is not None and job.deadline_min < _DAY_MIN:
-                row["with_deadline"] += 1  # a miss: its deadline passes today
-            elif job.deadline_min is not None:
-                row["deferred"] += 1  # still in time tomorrow
-    drop_value = sum(prices[j].drop_value for j in fig.unserved)
-    cost = fig.cost + repeat_cost
-    value = late_cost + repeat_downtime + drop_value
-    drops = len(fig.unserved)
-    sla = {
-        seg: {
-            **row,
-            "attainment": (row["on_time"] / row["with_deadline"]) if row["with_deadline"] else None,
-        }
-        for seg, row in seg_rows.items()
-        if row["jobs"]
-    }
-    return {
-        "objective": wc * cost + wv * value + options.drop_cost * drops,
-        "cost": cost,
-        "value": value,
-        "cost_parts": {
-            "routes": fig.cost,
-            "repeat_visits": repeat_cost,
-            "drops": options.drop_cost * drops,
-        },
-        "value_parts": {
-            "late": late_cost,
-            "repeat_downtime": repeat_downtime,
-            "dropped_downtime": drop_value,
-        },
-        "distance": fig.distance_km,
-        "routes": fig.routes,
-        "served": len(fig.served),
-        "dropped": [
-            {"job": j, "reason": (drop_reasons or {}).get(j, "not on any route")}
-            for j in fig.unserved
-        ],
-        "repeat_visits_expected": repeat_visits,
-        "overtime_h": fig.overtime_min / 60.0,
-        "working_h": fig.working_min / 60.0,
-        "travel_h": fig.travel_min / 60.0,
-        "late_h": lateness_h,
-        "sla": sla,
-        "per_route": [dict(r) for r in fig.per_route],
-        "violations": violations,
-    }
+                out.append(f"job {job_id!r} starts {late:.2f} min after its hard SLA deadline")
+    for key, mine in (("cost", cost), ("value", value)):
+        if key in result.objective:
+            theirs = float(result.objective[key])
+            if abs(theirs - mine) > _REL * max(abs(mine), 1.0):
+                out.append(f"reported {key} {theirs:,.6f} differs from the recomputed {mine:,.6f}")
+    return out

@@ -12,9 +12,8 @@ with (w_c, w_v) = (1, 0) for ``cost``, (0.01, 1) for ``value`` and (1, w) for ``
 
 How it is solved:
 
-1. *Screening*: a job that no qualified member could do alone (nobody has the skill, its window
-   lies outside every qualified shift, it cannot be reached in time, or it cannot be done and
-   the member back within the shift and its overtime) is dropped with that reason before search.
+1. *Screening* (:func:`~servopt.optimizer.dispatch.nearest.screen`): a job no qualified
+   member could do alone is dropped with the reason before search.
 2. *Translation* to an engine-neutral :class:`~servopt.optimizer.routing.problem.RoutingProblem`, in
    integers (0.1 minute; money to 1/6000 when time is priced): one vehicle type per pool;
    one routing profile per distinct (skills and proficiencies, cost per km, speed): entering a
@@ -32,32 +31,54 @@ How it is solved:
    instance's matrices do not fit, the parts get all the time and there is no repair. Measured
    (``bench/dispatch_large.py``): PyVRP does not degrade at 1,000 jobs, where the decomposed
    solve loses to the single one at the same time limit, hence the high default.
-5. Every plan is recomputed by the independent checker and evaluator
-   (:func:`~servopt.optimizer.dispatch.check.evaluate_dispatch`); a plan with a violation is an
+5. Every plan is recomputed by the independent route checker
+   (:func:`~servopt.optimizer.dispatch.check.check_routes`) and priced by the evaluator
+   (:func:`~servopt.optimizer.dispatch.evaluate.dispatch_kpis`); a plan with a violation is an
    error, never a result.
 
-The ``nearest`` policy reproduces nearest-engineer dispatch for comparison: jobs in order of
-their window's start; each goes to the qualified member, among those who can still reach it in
-its window and return within their shift and overtime, nearest to where they are now.
+No cap (``max_cost``, ``max_value``) can be held by the routing search: one set is refused.
+
+The ``nearest`` policy (:func:`~servopt.optimizer.dispatch.nearest.nearest_routes`)
+reproduces nearest-engineer dispatch for comparison.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
-from servopt.models.entities import DistanceRounding, Job, StaffPool
+from servopt.models.entities import Job, StaffPool
 from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import DispatchPolicy, Plan, Route
-from servopt.optimizer.dispatch.check import evaluate_dispatch
-from servopt.optimizer.dispatch.terms import DispatchOptions, JobPrices, first_time_fix, job_prices
+from servopt.optimizer.decision import refuse_caps, unused_inputs
+from servopt.optimizer.dispatch.check import check_routes
+from servopt.optimizer.dispatch.evaluate import dispatch_kpis, dispatch_units, hard_sla_violations
+from servopt.optimizer.dispatch.nearest import (
+    duration,
+    field_pools,
+    job_window,
+    km_xy,
+    nearest_routes,
+    qualified,
+    screen,
+    shift_of,
+)
+from servopt.optimizer.dispatch.terms import (
+    CAPS_HELD,
+    READS,
+    DispatchOptions,
+    JobPrices,
+    first_time_fix,
+    job_prices,
+    shift_notes,
+)
 from servopt.optimizer.params import SolveParams
-from servopt.optimizer.result import Result, Status
+from servopt.optimizer.result import Result, Status, objective_values
 from servopt.optimizer.routing.problem import (
     EngineRoute,
     RoutingProblem,
@@ -80,120 +101,13 @@ def _ticks(x: float | np.ndarray, up: bool = True) -> Any:
     return out.astype(np.int64) if out.ndim else int(out)
 
 
-def _shift(p: StaffPool) -> tuple[float, float]:
-    return (p.shifts[0].start_min, p.shifts[0].end_min) if p.shifts else (0.0, math.inf)
-
-
-def _duration(network: ServiceNetwork, job: Job) -> float:
-    jt = network.index["job_types"][job.job_type]
-    return job.duration_min if job.duration_min is not None else jt.duration_min
-
-
-def field_pools(network: ServiceNetwork) -> list[StaffPool]:
-    """Pools that can be dispatched: a home depot, members, and a skill some job type needs."""
-    needed = {jt.skill for jt in network.job_types}
-    return [
-        p
-        for p in network.pools
-        if p.home_depot is not None and p.headcount > 0 and needed & set(p.skills)
-    ]
-
-
-def qualified(network: ServiceNetwork, pool: StaffPool, job: Job) -> bool:
-    jt = network.index["job_types"][job.job_type]
-    prof = pool.skills.get(jt.skill, 0.0)
-    return prof > 0 and prof >= jt.min_proficiency
-
-
-def job_window(job: Job, options: DispatchOptions) -> tuple[float, float]:
-    """When service may start: the job's window, closed at its deadline if the SLA is hard."""
-    e, late = job.window if job.window is not None else (0.0, math.inf)
-    if options.sla == "hard" and job.deadline_min is not None:
-        late = min(late, job.deadline_min)
-    return e, late
-
-
 def _km_to(network: ServiceNetwork, origins: list[str], site: str) -> np.ndarray:
     """Road km from each of ``origins`` to ``site``, as :meth:`ServiceNetwork.distance_km`
     computes them pair by pair (vectorised unless the network has explicit arcs)."""
     if network.arcs:
         return np.array([network.distance_km(o, site) for o in origins], dtype=float)
     xy = np.array([network.location(o) for o in origins], dtype=float).reshape(-1, 2)
-    return _km_xy(network, xy, network.location(site))
-
-
-def _km_xy(network: ServiceNetwork, xy: np.ndarray, to: Any) -> np.ndarray:
-    d = network.travel.road_factor * np.hypot(xy[:, 0] - to[0], xy[:, 1] - to[1])
-    if network.travel.rounding is DistanceRounding.TRUNCATE_1DP:
-        d = np.floor(d * 10.0 + 1e-9) / 10.0
-    return np.asarray(d)
-
-
-def _minutes(network: ServiceNetwork, km: np.ndarray, speed: np.ndarray) -> np.ndarray:
-    """Travel minutes for road km at each speed (no explicit arcs)."""
-    return np.asarray(km / np.where(np.isnan(speed), network.travel.speed_kmh, speed) * 60.0)
-
-
-def screen(
-    network: ServiceNetwork, pools: list[StaffPool], options: DispatchOptions
-) -> dict[str, str]:
-    """Jobs no qualified member could do even alone, each with the reason in domain words."""
-    out: dict[str, str] = {}
-    types = network.index["job_types"]
-    homes = [p.home_depot or "" for p in pools]
-    home_xy = np.array([network.location(h) for h in homes], dtype=float).reshape(-1, 2)
-    speed = np.array([p.speed_kmh if p.speed_kmh else np.nan for p in pools], dtype=float)
-    s0 = np.array([_shift(p)[0] for p in pools], dtype=float)
-    back_by = np.array([_shift(p)[1] + p.max_overtime_min for p in pools], dtype=float)
-    qual_of: dict[str, np.ndarray] = {}
-    for job in network.jobs:
-        jt = types[job.job_type]
-        e, late = job_window(job, options)
-        if late < e:
-            out[job.id] = (
-                f"its hard SLA deadline {job.deadline_min:g} min is before its window opens "
-                f"at {e:g}"
-            )
-            continue
-        if jt.id not in qual_of:
-            qual_of[jt.id] = np.array([qualified(network, p, job) for p in pools], dtype=bool)
-        quals = qual_of[jt.id]
-        if not quals.any():
-            need = f" at proficiency >= {jt.min_proficiency:g}" if jt.min_proficiency else ""
-            out[job.id] = f"no technician has skill {jt.skill!r}{need}"
-            continue
-        dur = _duration(network, job)
-        idx = np.flatnonzero(quals)
-        overlap = ~((late < s0[idx]) | (e > back_by[idx]))
-        if network.arcs:
-            go = np.array([network.travel_min(homes[i], job.site, pools[i].speed_kmh) for i in idx])
-            back = np.array(
-                [network.travel_min(job.site, homes[i], pools[i].speed_kmh) for i in idx]
-            )
-        else:
-            km = _km_xy(network, home_xy[idx], network.location(job.site))
-            go = back = _minutes(network, km, speed[idx])
-        start = np.maximum(s0[idx] + go, e)
-        reach = overlap & (start <= late + 1e-9)
-        done = reach & (start + dur + back <= back_by[idx] + 1e-9)
-        if done.any():
-            continue
-        if not overlap.any():
-            out[job.id] = (
-                f"its window {e:g}-{late:g} min is outside every shift of the technicians "
-                f"with skill {jt.skill!r}"
-            )
-        elif not reach.any():
-            out[job.id] = (
-                f"no technician with skill {jt.skill!r} can reach site {job.site!r} "
-                f"before its window closes at {late:g} min"
-            )
-        else:
-            out[job.id] = (
-                f"no technician with skill {jt.skill!r} can do it ({dur:g} min) and be "
-                "back within the shift and its overtime"
-            )
-    return out
+    return km_xy(network, xy, network.location(site))
 
 
 def profile_key(p: StaffPool, skills: list[str]) -> tuple[Any, ...]:
@@ -244,7 +158,7 @@ def translate(
     # unqualified jobs with a duration longer than it (finite numbers keep PyVRP's penalty
     # arithmetic far from overflow).
     finite = [
-        t for p in pools for t in (_shift(p)[1] + p.max_overtime_min,) if math.isfinite(t)
+        t for p in pools for t in (shift_of(p)[1] + p.max_overtime_min,) if math.isfinite(t)
     ] + [t for j in jobs for t in job_window(j, options) if math.isfinite(t)]
     by_speed: dict[float | None, tuple[np.ndarray, np.ndarray]] = {}  # km, travel ticks
     for speed in {p.speed_kmh for p in pools}:
@@ -253,7 +167,7 @@ def translate(
     worst_min = max(float(t.max(initial=0)) for _, t in by_speed.values()) / TIME_SCALE
     horizon_min = (
         max(finite, default=0.0)
-        + sum(_duration(network, j) for j in jobs)
+        + sum(duration(network, j) for j in jobs)
         + worst_min * (len(jobs) + 1)
         + 1.0
     )
@@ -291,7 +205,7 @@ def translate(
             np.fill_diagonal(tm, 0)
             dist_m.append(dm)
             dur_m.append(tm)
-        s0, s1 = _shift(p)
+        s0, s1 = shift_of(p)
         ot = p.max_overtime_min if math.isfinite(s1) else 0.0
         rate = p.cost_per_hour
         ot_rate = p.overtime_cost_per_hour if p.overtime_cost_per_hour is not None else rate
@@ -321,7 +235,7 @@ def translate(
     for k, job in enumerate(jobs):
         e, late = job_window(job, options)
         pr = prices[job.id]
-        service = _ticks(_duration(network, job))
+        service = _ticks(duration(network, job))
         load = math.ceil(job.quantity - 1e-9)
         drop = pr.drop_price(options)
         if not options.allow_drops:
@@ -335,7 +249,7 @@ def translate(
             b = 1
             while d + (b - 1) * options.band_min < last:
                 lo, hi = max(e, d + (b - 1) * options.band_min), min(late, d + b * options.band_min)
-                pen = wv * pr.downtime_per_h * b * options.band_min / 60.0
+                pen = wv * pr.late_downtime(b, options.band_min)
                 if hi >= lo and (pen < drop or not options.allow_drops):
                     bands.append((lo, hi, pen))
                 b += 1
@@ -469,7 +383,7 @@ def job_homes(network: ServiceNetwork, pools: list[StaffPool], jobs: list[Job]) 
         if network.arcs:
             km = _km_to(network, [homes[i] for i in idx], job.site)
         else:
-            km = _km_xy(network, home_xy[idx], network.location(job.site))
+            km = km_xy(network, home_xy[idx], network.location(job.site))
         best = idx[np.lexsort((ids[idx], km))[0]]
         home[job.id] = homes[best]
     return home
@@ -502,81 +416,6 @@ def _parts(
     return [(p, j) for p, j in out if p and j]
 
 
-def nearest_routes(
-    network: ServiceNetwork,
-    options: DispatchOptions,
-    screened: dict[str, str],
-    pools: list[StaffPool] | None = None,
-    jobs: list[Job] | None = None,
-) -> tuple[tuple[Route, ...], dict[str, str]]:
-    """Nearest-engineer dispatch (see the module docstring) and the jobs it could not place;
-    over ``pools`` and ``jobs`` when given (a part of a decomposition), else all of them."""
-    pools = field_pools(network) if pools is None else pools
-    members = [(p, m) for p in pools if p.home_depot is not None for m in range(p.headcount)]
-    n = len(members)
-    rank = {pid: r for r, pid in enumerate(sorted({p.id for p, _ in members}))}
-    pool_rank = np.array([rank[p.id] for p, _ in members], dtype=float)
-    member_no = np.array([m for _, m in members], dtype=float)
-    speed = np.array([p.speed_kmh if p.speed_kmh else np.nan for p, _ in members], dtype=float)
-    end = np.array([_shift(p)[1] + p.max_overtime_min for p, _ in members], dtype=float)
-    free_at = np.array([_shift(p)[0] for p, _ in members], dtype=float)
-    here: list[str] = [p.home_depot for p, _ in members]  # type: ignore[misc]
-    here_xy = np.array([network.location(h) for h in here], dtype=float).reshape(-1, 2)
-    home_xy = here_xy.copy()
-    visits: list[list[str]] = [[] for _ in range(n)]
-    qual_of: dict[str, np.ndarray] = {}
-    drops: dict[str, str] = {}
-    todo = network.jobs if jobs is None else jobs
-    order = sorted(
-        (j for j in todo if j.id not in screened),
-        key=lambda j: (job_window(j, options)[0], j.deadline_min or math.inf, j.id),
-    )
-    for job in order:
-        e, late = job_window(job, options)
-        dur = _duration(network, job)
-        if job.job_type not in qual_of:
-            qual_of[job.job_type] = np.array(
-                [qualified(network, p, job) for p, _ in members], dtype=bool
-            )
-        if network.arcs:
-            km = np.array([network.distance_km(h, job.site) for h in here])
-            go = np.array(
-                [
-                    network.travel_min(h, job.site, p.speed_kmh)
-                    for h, (p, _) in zip(here, members, strict=True)
-                ]
-            )
-            home_back = np.array(
-                [
-                    network.travel_min(job.site, p.home_depot or h, p.speed_kmh)
-                    for h, (p, _) in zip(here, members, strict=True)
-                ]
-            )
-        else:
-            to = network.location(job.site)
-            km = _km_xy(network, here_xy, to)
-            go = _minutes(network, km, speed)
-            home_back = _minutes(network, _km_xy(network, home_xy, to), speed)
-        start = np.maximum(free_at + go, e)
-        back = start + dur + home_back
-        ok = qual_of[job.job_type] & (start <= late + 1e-9) & (back <= end + 1e-9)
-        idx = np.flatnonzero(ok)
-        if not len(idx):
-            drops[job.id] = "no qualified technician free to reach it in time (nearest policy)"
-            continue
-        k = int(idx[np.lexsort((member_no[idx], pool_rank[idx], free_at[idx], km[idx]))[0]])
-        here[k] = job.site
-        here_xy[k] = network.location(job.site)
-        free_at[k] = start[k] + dur
-        visits[k].append(job.id)
-    routes = tuple(
-        Route(pool=p.id, member=m, jobs=tuple(visits[k]), start_min=_shift(p)[0])
-        for k, (p, m) in enumerate(members)
-        if visits[k]
-    )
-    return routes, drops
-
-
 def solve_dispatch(
     network: ServiceNetwork,
     options: DispatchOptions | None = None,
@@ -592,15 +431,16 @@ def solve_dispatch(
     multi-skill"). ``iterations`` caps the search's iterations as well as its time: with it,
     the same seed gives the same plan on any machine; with the time limit alone the plan
     depends on how far the search got (the seed still fixes every random choice).
-    Returns a :class:`~servopt.optimizer.result.Result` whose ``objective`` holds the scalar
-    objective (``objective``) and the plan's ``cost`` and ``value``, recomputed by the
-    evaluator; ``kpis`` as :func:`~servopt.optimizer.dispatch.check.evaluate_dispatch` plus the
-    engine's own objective, the parts solved and the routing backend.
+    Returns a :class:`~servopt.optimizer.result.Result` whose ``objective`` holds the plan's
+    ``cost`` and ``value`` (and ``weighted``, under that objective) as the evaluator prices
+    them; ``kpis`` a :class:`~servopt.optimizer.dispatch.evaluate.DispatchKpis` whose ``solve``
+    says how the plan was reached (engine, its own objective, parts, fallbacks, stage times).
     """
     t0 = time.perf_counter()
     options = options or DispatchOptions()
     params = params or SolveParams(time_limit_s=10.0)
     policy = DispatchPolicy(policy)
+    refuse_caps("dispatch", CAPS_HELD, options)
     if iterations is not None and iterations < 1:
         raise BadInputError([Problem("iterations", f"must be >= 1, got {iterations!r}")])
     if plan is not None:
@@ -609,13 +449,20 @@ def solve_dispatch(
     pools = field_pools(network)
     screened = screen(network, pools, options)
     stages = {"screening": time.perf_counter() - t0}
+    meta: dict[str, Any] = {
+        "params": params,
+        "params_used": ("time_limit_s", "seed"),
+        "decision": "dispatch",
+        "units": dispatch_units(network),
+        "options": options,
+    }
     if screened and not options.allow_drops:
         return Result(
             Status.INFEASIBLE,
             time.perf_counter() - t0,
             diagnostics=tuple(f"job {j!r}: {why}" for j, why in screened.items()),
-            params=params,
             solver="screening",
+            **meta,
         )
     jobs = [j for j in network.jobs if j.id not in screened]
     extra: dict[str, Any] = {}
@@ -653,19 +500,30 @@ def solve_dispatch(
             )
     out_plan = base.replace(routes=routes, dispatch_policy=policy)
     t_eval = time.perf_counter()
-    kpis = evaluate_dispatch(network, out_plan, options, reasons)
-    runtime = time.perf_counter() - t0
+    fig = check_routes(network, out_plan)
+    kpis = dispatch_kpis(network, out_plan, options, reasons, fig)
+    violations = [*fig.violations, *hard_sla_violations(network, fig, options)]
     stages = {**stages, **extra.pop("stages_s", {}), "evaluation": time.perf_counter() - t_eval}
-    if kpis["violations"]:
+    notes = tuple(extra.pop("notes", ()))
+    proven = bool(extra.pop("proven_optimal", False))
+    infeasible = bool(extra.pop("infeasible", False))
+    solve_info = {
+        **extra,
+        "engine": extra.get("engine", solver),
+        "stages_s": {k: round(v, 3) for k, v in stages.items()},
+    }
+    kpis = replace(kpis, solve=solve_info)
+    runtime = time.perf_counter() - t0
+    if violations:
         return Result(
             Status.ERROR,
             runtime,
             kpis=kpis,
-            diagnostics=("the route checker rejected the plan:", *kpis["violations"]),
-            params=params,
+            diagnostics=("the route checker rejected the plan:", *violations),
             solver=solver,
+            **meta,
         )
-    if extra.get("infeasible") or (not options.allow_drops and kpis["dropped"]):
+    if infeasible or (not options.allow_drops and kpis.dropped):
         return Result(
             Status.INFEASIBLE,
             runtime,
@@ -674,32 +532,26 @@ def solve_dispatch(
                 "no plan serves every job within the technicians' windows, shifts and capacity"
                 " (the search's best still breaks one)",
             ),
-            params=params,
             solver=solver,
+            **meta,
         )
-    notes = tuple(extra.pop("notes", ()))
-    proven = bool(extra.pop("proven_optimal", False))
     if proven and solver != "none":
         notes = (
             *notes,
             "proven optimal by the exact method (labels over job subsets, a partition over "
             "technicians) for the engine's model: travel times rounded up to 0.1 min",
         )
-    kpis = {**kpis, **{k: v for k, v in extra.items() if k != "infeasible"}}
-    kpis["stages_s"] = {k: round(v, 3) for k, v in stages.items()}
+    if network.jobs:  # a file with no jobs is another decision's case: nothing to warn about
+        notes = (*notes, *shift_notes(network), *unused_inputs(network, "dispatch", READS))
     return Result(
         Status.OPTIMAL if proven else Status.FEASIBLE,
         runtime,
-        objective={
-            "objective": kpis["objective"],
-            "cost": kpis["cost"],
-            "value": kpis["value"],
-        },
+        objective=objective_values(options, kpis.cost, kpis.value),
         plan=out_plan,
         kpis=kpis,
         diagnostics=notes,
-        params=params,
         solver=solver,
+        **meta,
     )
 
 

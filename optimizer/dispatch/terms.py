@@ -12,7 +12,13 @@ Value (the customers'): downtime while the machine waits beyond the SLA: a job s
 ``band_min`` (60: per started hour, as SLAs are written) late; an expected repeat visit costs
 ``repeat_delay_h`` hours of downtime; a dropped job ``drop_delay_h`` hours.
 
-Every drop also pays ``drop_cost`` whatever the objective, so dropping is the last resort.
+A drop's ``drop_cost`` (the price of a job not done today: subcontracting or expediting it) is
+part of the cost, and the solver prices it at full weight whatever the objective (under
+``value`` too), so dropping is the last resort.
+
+Objectives (:class:`~servopt.optimizer.params.ObjectiveOptions`): ``cost``, ``value`` (cost kept
+as a 1% tie-breaker so that plans of equal value do not wander) and ``weighted``; no cap
+(``max_cost``, ``max_value``) can be held by the routing search, and a cap is refused.
 """
 
 from __future__ import annotations
@@ -21,13 +27,13 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from servopt.models.errors import BadInputError, Problem
+from servopt.models.errors import Problem
 from servopt.models.network import ServiceNetwork
-from servopt.optimizer.params import Objective
+from servopt.optimizer.params import Objective, ObjectiveOptions
 
 
-@dataclass(frozen=True)
-class DispatchOptions:
+@dataclass(frozen=True, kw_only=True)
+class DispatchOptions(ObjectiveOptions):
     """How dispatch prices and solves; every figure is documented in the module docstring.
 
     ``sla``: ``soft`` deadlines are priced per started band late; ``hard`` ones close the
@@ -37,8 +43,6 @@ class DispatchOptions:
     solve decomposes by region (see :func:`servopt.optimizer.dispatch.solve.solve_dispatch`).
     """
 
-    objective: Objective = Objective.COST
-    value_weight: float = 1.0
     drop_cost: float = 10_000.0
     drop_delay_h: float = 24.0
     repeat_delay_h: float = 24.0
@@ -48,10 +52,9 @@ class DispatchOptions:
     max_jobs_per_part: int = 2000
     backend: str = "auto"
 
-    def __post_init__(self) -> None:
-        problems = []
-        object.__setattr__(self, "objective", Objective(self.objective))
-        for name in ("value_weight", "drop_cost", "drop_delay_h", "repeat_delay_h"):
+    def objective_problems(self) -> list[Problem]:
+        problems = super().objective_problems()
+        for name in ("drop_cost", "drop_delay_h", "repeat_delay_h"):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 problems.append(Problem(name, f"must be a number >= 0, got {v!r}"))
@@ -67,8 +70,7 @@ class DispatchOptions:
             problems.append(
                 Problem("max_jobs_per_part", f"must be >= 10, got {self.max_jobs_per_part!r}")
             )
-        if problems:
-            raise BadInputError(problems)
+        return problems
 
     @property
     def weights(self) -> tuple[float, float]:
@@ -102,6 +104,10 @@ class JobPrices:
     repeat_downtime: float
     downtime_per_h: float
     drop_value: float
+
+    def late_downtime(self, bands: int, band_min: float) -> float:
+        """The downtime a visit ``bands`` started bands of ``band_min`` late costs."""
+        return self.downtime_per_h * bands * band_min / 60.0
 
     def drop_price(self, options: DispatchOptions) -> float:
         """What dropping the job adds to the scalar objective."""
@@ -137,3 +143,72 @@ def job_prices(network: ServiceNetwork, options: DispatchOptions) -> dict[str, J
             drop_value=rate * options.drop_delay_h,
         )
     return out
+
+
+def shift_notes(network: ServiceNetwork) -> list[str]:
+    """What dispatch leaves out of the pools' shifts: it routes each member within the pool's
+    first shift (start to end, plus ``max_overtime_min``); further shifts and breaks are
+    said (one sentence each, naming up to three pools), never silently dropped."""
+    field = [p for p in network.pools if p.home_depot is not None and p.headcount > 0]
+    more = [p.id for p in field if len(p.shifts) > 1]
+    breaks = [p.id for p in field if p.shifts and p.shifts[0].break_min > 0]
+    out = []
+    if more:
+        out.append(
+            f"{_some(more)}: dispatch routes each member within the first shift of the pool; "
+            "its other shifts are not used"
+        )
+    if breaks:
+        out.append(
+            f"{_some(breaks)}: the break in the shift is not modelled by dispatch (routes may "
+            "run through it)"
+        )
+    return out
+
+
+def _some(pools: list[str]) -> str:
+    """``pool 'a'`` or ``3 pools ('a', 'b', 'c')`` or ``81 pools ('a', 'b', 'c', ...)``."""
+    if len(pools) == 1:
+        return f"pool {pools[0]!r}"
+    shown = ", ".join(repr(p) for p in pools[:3])
+    return f"{len(pools)} pools ({shown}{', ...' if len(pools) > 3 else ''})"
+
+
+#: The caps dispatch's method holds (none: the routing search cannot hold a cap).
+CAPS_HELD: frozenset[str] = frozenset()
+
+#: Every input field dispatch reads (see :func:`servopt.optimizer.decision.unused_inputs`).
+READS = frozenset(
+    {
+        "network.currency",
+        "network.travel",
+        "depots.location",
+        "sites.location",
+        "sites.segment",
+        "segments.downtime_cost_per_hour",
+        "pools.home_depot",
+        "pools.headcount",
+        "pools.skills",
+        "pools.cost_per_hour",
+        "pools.cost_per_km",
+        "pools.overtime_cost_per_hour",
+        "pools.max_overtime_min",
+        "pools.shifts",
+        "pools.vehicle_capacity",
+        "pools.speed_kmh",
+        "job_types.skill",
+        "job_types.duration_min",
+        "job_types.min_proficiency",
+        "job_types.first_time_fix",
+        "jobs.site",
+        "jobs.job_type",
+        "jobs.window",
+        "jobs.duration_min",
+        "jobs.quantity",
+        "jobs.deadline_min",
+        "arcs.depot",
+        "arcs.site",
+        "arcs.distance_km",
+        "arcs.travel_min",
+    }
+)

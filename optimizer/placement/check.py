@@ -17,6 +17,7 @@ from servopt.models.entities import LaneMode
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
 from servopt.optimizer.placement.terms import HOURS_PER_YEAR, PlacementOptions
+from servopt.optimizer.result import Result
 
 _REL = 1e-6
 
@@ -127,7 +128,7 @@ def recompute_placement(
     }
 
 
-def check_placement(
+def check_placement_plan(
     net: ServiceNetwork,
     plan: Plan,
     options: PlacementOptions | None = None,
@@ -197,8 +198,10 @@ def check_placement(
                 f"{share:.4%} of demand is served from stock within {o.within_hours:g} "
                 f"h, below the required {o.min_share_within:.4%}"
             )
-    if o.budget is not None and float(figures["cost"]) > o.budget * (1 + _REL):  # type: ignore[arg-type]
-        out.append(f"cost {figures['cost']:,.2f} is above the budget {o.budget:,.2f}")
+    for cap_name, key in (("max_cost", "cost"), ("max_value", "value")):
+        limit = getattr(o, cap_name)
+        if limit is not None and float(figures[key]) > limit * (1 + _REL) + _REL:  # type: ignore[arg-type]
+            out.append(f"{key} {figures[key]:,.2f} is above {cap_name} {limit:,.2f}")
     if reported is not None:
         for key in ("cost", "value"):
             if key in reported and not _close(float(reported[key]), float(figures[key])):  # type: ignore[arg-type]
@@ -207,3 +210,12 @@ def check_placement(
                     f"{figures[key]:,.6f}"
                 )
     return out
+
+
+def check_placement(network: ServiceNetwork, result: Result) -> list[str]:
+    """The decision contract's check: :func:`check_placement_plan` of ``result``'s plan under its
+    options, with its reported ``cost`` and ``value``. Empty when the result holds."""
+    if result.plan is None:
+        return [] if not result.status.has_plan else ["the result has no plan"]
+    options = result.options if isinstance(result.options, PlacementOptions) else None
+    return check_placement_plan(network, result.plan, options, reported=result.objective)

@@ -8,6 +8,7 @@ re-evaluated here, and the tests assert the solver's own objective equals this o
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,68 @@ import numpy as np
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Assignment, Plan
 from servopt.optimizer.placement.terms import PlacementOptions, PlacementTerms, build_terms
+from servopt.optimizer.result import Kpis, Result, Units, evaluated
+
+
+@dataclass(frozen=True)
+class SegmentWaits(Kpis):
+    """One segment's parts waits under a placement plan (hours; money per period)."""
+
+    sites: int
+    demand: float
+    mean_wait_h: float | None
+    max_wait_h: float | None
+    downtime_cost: float
+
+
+@dataclass(frozen=True)
+class DepotUse(Kpis):
+    """One open depot: parts demand it serves per period, its capacity and stock (units)."""
+
+    load: float
+    capacity: float | None
+    utilisation: float | None
+    safety_stock: float
+    cycle_stock: float
+
+
+@dataclass(frozen=True)
+class ShareWithin(Kpis):
+    """The share of parts demand served from stock within ``hours``."""
+
+    hours: float
+    share: float | None
+
+
+@dataclass(frozen=True)
+class PlacementKpis(Kpis):
+    """Every placement KPI of a plan. Money in the network's currency per its period.
+
+    ``cost`` is the company's cost (the sum of ``cost_breakdown``: fixed, outbound road and air,
+    replenishment, expediting, cycle and safety-stock holding); ``value`` the customers' cost
+    (critical parts' downtime while they wait). ``model``, ``stages_s`` and ``fallback`` say how
+    a solver reached the plan (``None`` for a plan only evaluated).
+    """
+
+    cost: float
+    value: float
+    total_with_downtime: float
+    cost_breakdown: dict[str, float]
+    open_depots: int
+    demand: float
+    mean_wait_h: float | None
+    expedited_units: float
+    air_freight_units: float
+    safety_stock_units: float
+    cycle_stock_units: float
+    segments: dict[str, SegmentWaits]
+    depots: dict[str, DepotUse]
+    share_within_h: ShareWithin | None = None
+    assignment: str | None = None
+    service_level: Any = None
+    model: dict[str, Any] | None = None
+    stages_s: dict[str, float] | None = None
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,25 +147,51 @@ def stock_units(terms: PlacementTerms, dec: PlacementDecision) -> tuple[np.ndarr
 
 
 def evaluate_placement(
-    net: ServiceNetwork,
-    plan: Plan,
-    options: PlacementOptions | None = None,
-    terms: PlacementTerms | None = None,
-) -> dict[str, Any]:
-    """Every placement KPI of ``plan`` on ``net``: cost breakdown, customer downtime, waits per
-    segment, expediting and air freight, stock and depot use.
+    network: ServiceNetwork, plan: Plan, options: PlacementOptions | None = None
+) -> Result:
+    """Every placement figure of ``plan`` on ``network``, whoever wrote the plan.
 
-    The returned mapping has ``cost`` (the company's cost per period), ``value`` (customer
-    downtime cost per period), ``total_with_downtime``, ``cost_breakdown``, ``segments`` and
-    ``depots``. Capacity or constraint violations are not errors here: see
-    :func:`servopt.optimizer.placement.check.check_placement`.
+    Returns a :class:`~servopt.optimizer.result.Result` with ``objective`` ``cost`` (the
+    company's cost per period) and ``value`` (customer downtime per period), plus ``weighted``
+    under a weighted objective; :class:`PlacementKpis`; and ``violations``: what the plan breaks
+    (:func:`~servopt.optimizer.placement.check.check_placement_plan`: capacity, forced depots,
+    waits, caps). A plan without assignments is served from its nearest open depots. A plan
+    that gives ``stock`` is priced at the stock the model holds for its service level, and each
+    depot and family where the plan's figure differs is said in ``diagnostics``.
     """
+    from servopt.optimizer.placement.check import check_placement_plan
+
+    start = time.perf_counter()
     options = options or PlacementOptions()
-    terms = terms or build_terms(net, options)
-    return evaluate_decision(terms, decision_from_plan(net, plan, terms))
+    terms = build_terms(network, options)
+    dec = decision_from_plan(network, plan, terms)
+    kpis = evaluate_decision(terms, dec)
+    notes = list(stock_differences(plan, placement_plan(terms, dec)))
+    violations = check_placement_plan(network, plan, options)
+    return evaluated("placement", Units.of(network), options, kpis, plan, start, notes, violations)
 
 
-def evaluate_decision(terms: PlacementTerms, dec: PlacementDecision) -> dict[str, Any]:
+def stock_differences(plan: Plan, priced: Plan, rel: float = 1e-3) -> list[str]:
+    """One sentence per depot and family where ``plan`` states a stock other than the one the
+    evaluation prices (``priced.stock``)."""
+    if plan.stock is None:
+        return []
+    held = priced.stock or {}
+    out = []
+    for depot in sorted(set(plan.stock) | set(held)):
+        mine, model = plan.stock.get(depot, {}), held.get(depot, {})
+        for fam in sorted(set(mine) | set(model)):
+            a, b = float(mine.get(fam, 0.0)), float(model.get(fam, 0.0))
+            if abs(a - b) > rel * max(abs(b), 1.0):
+                out.append(
+                    f"stock at {depot!r}, family {fam!r}: the plan says {a:,.1f} units, the "
+                    f"model holds {b:,.1f} for the service level; the evaluation prices {b:,.1f}"
+                )
+    return out
+
+
+def evaluate_decision(terms: PlacementTerms, dec: PlacementDecision) -> PlacementKpis:
+    """Every KPI of the decision ``dec`` on the model ``terms`` (the solver's pricing)."""
     x, y = dec.x, dec.y
     ss_units, cycle_units = stock_units(terms, dec)
     breakdown = {
@@ -118,60 +207,62 @@ def evaluate_decision(terms: PlacementTerms, dec: PlacementDecision) -> dict[str
     downtime = float((terms.downtime_ij * x).sum())
     served = x.sum(axis=0)
     site_wait = (terms.wait_ij * x).sum(axis=0) / np.where(served > 0, served, 1.0)
-    segments: dict[str, dict[str, float | int | None]] = {}
+    segments: dict[str, SegmentWaits] = {}
     for seg in dict.fromkeys(terms.segment_of_site):
         idx = [j for j, s in enumerate(terms.segment_of_site) if s == seg]
         w = terms.total_demand[idx]
         waits = site_wait[idx]
         has = w.sum() > 0
-        segments[seg] = {
-            "sites": len(idx),
-            "demand": float(w.sum()),
-            "mean_wait_h": float(w @ waits / w.sum()) if has else None,
-            "max_wait_h": float(waits[w > 0].max()) if has else None,
-            "downtime_cost": float((terms.downtime_ij[:, idx] * x[:, idx]).sum()),
-        }
+        segments[seg] = SegmentWaits(
+            sites=len(idx),
+            demand=float(w.sum()),
+            mean_wait_h=float(w @ waits / w.sum()) if has else None,
+            max_wait_h=float(waits[w > 0].max()) if has else None,
+            downtime_cost=float((terms.downtime_ij[:, idx] * x[:, idx]).sum()),
+        )
     stockout = terms.demand @ (1.0 - terms.alpha) * terms.stock_model
     expedited_units = float(((terms.expedites[:, None] * x) @ stockout).sum())
     air_units = float((terms.air_ijp * terms.demand[None, :, :] * x[:, :, None]).sum())
     load = x @ terms.total_demand
     depots = {
-        terms.depots[i]: {
-            "load": float(load[i]),
-            "capacity": None if np.isinf(terms.capacity[i]) else float(terms.capacity[i]),
-            "utilisation": (
+        terms.depots[i]: DepotUse(
+            load=float(load[i]),
+            capacity=None if np.isinf(terms.capacity[i]) else float(terms.capacity[i]),
+            utilisation=(
                 float(load[i] / terms.capacity[i])
                 if np.isfinite(terms.capacity[i]) and terms.capacity[i] > 0
                 else None
             ),
-            "safety_stock": float(ss_units[i].sum()),
-            "cycle_stock": float(cycle_units[i].sum()),
-        }
+            safety_stock=float(ss_units[i].sum()),
+            cycle_stock=float(cycle_units[i].sum()),
+        )
         for i in np.flatnonzero(y > 0.5)
     }
     total_demand = float(terms.total_demand.sum())
-    kpis: dict[str, Any] = {
-        "cost": cost,
-        "value": downtime,
-        "total_with_downtime": cost + downtime,
-        "cost_breakdown": breakdown,
-        "open_depots": int((y > 0.5).sum()),
-        "demand": total_demand,
-        "mean_wait_h": (
+    within = None
+    if terms.within_hours is not None:
+        within = ShareWithin(
+            hours=terms.within_hours,
+            share=float((terms.within_ij * x).sum() / total_demand) if total_demand else None,
+        )
+    return PlacementKpis(
+        cost=cost,
+        value=downtime,
+        total_with_downtime=cost + downtime,
+        cost_breakdown=breakdown,
+        open_depots=int((y > 0.5).sum()),
+        demand=total_demand,
+        mean_wait_h=(
             float(terms.total_demand @ site_wait / total_demand) if total_demand else None
         ),
-        "expedited_units": expedited_units,
-        "air_freight_units": air_units,
-        "safety_stock_units": float(ss_units.sum()),
-        "cycle_stock_units": float(cycle_units.sum()),
-        "segments": segments,
-        "depots": depots,
-    }
-    if terms.within_hours is not None:
-        kpis["share_within_h"] = {
-            "hours": terms.within_hours,
-            "share": float((terms.within_ij * x).sum() / total_demand) if total_demand else None,
-        }
-    if dec.assumed_nearest:
-        kpis["assignment"] = "nearest open depot (the plan gives no assignments)"
-    return kpis
+        expedited_units=expedited_units,
+        air_freight_units=air_units,
+        safety_stock_units=float(ss_units.sum()),
+        cycle_stock_units=float(cycle_units.sum()),
+        segments=segments,
+        depots=depots,
+        share_within_h=within,
+        assignment=(
+            "nearest open depot (the plan gives no assignments)" if dec.assumed_nearest else None
+        ),
+    )

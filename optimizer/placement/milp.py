@@ -147,11 +147,13 @@ def solve_placement_milp(
             linear_expr([(v, float(terms.within_ij[i, j])) for (i, j), v in x.items()]) >= need,
             "share_within",
         )
-    if terms.budget is not None:
+    if terms.max_cost is not None:
         prob += (
-            linear_expr([(v, c / scale) for v, c in cost_terms]) <= terms.budget / scale,
-            "budget",
+            linear_expr([(v, c / scale) for v, c in cost_terms]) <= terms.max_cost / scale,
+            "max_cost",
         )
+    if terms.max_value is not None:
+        value_cap = terms.max_value if value_cap is None else min(value_cap, terms.max_value)
     if value_cap is not None:
         prob += (
             linear_expr([(v, c / scale) for v, c in value_terms]) <= value_cap / scale,

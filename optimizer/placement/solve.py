@@ -16,14 +16,22 @@ from typing import Any
 import numpy as np
 
 from servopt.models.network import ServiceNetwork
+from servopt.models.plan import Plan
+from servopt.optimizer.decision import unused_inputs
 from servopt.optimizer.params import Objective, SolveParams
 from servopt.optimizer.placement.evaluate import (
     PlacementDecision,
+    PlacementKpis,
     evaluate_decision,
     placement_plan,
 )
-from servopt.optimizer.placement.terms import PlacementOptions, PlacementTerms, build_terms
-from servopt.optimizer.result import Result, Status
+from servopt.optimizer.placement.terms import (
+    READS,
+    PlacementOptions,
+    PlacementTerms,
+    build_terms,
+)
+from servopt.optimizer.result import Result, Status, Units, objective_values
 
 log = logging.getLogger("servopt.placement")
 
@@ -100,11 +108,11 @@ def presolve_problems(terms: PlacementTerms) -> list[str]:
                 f"parts within {terms.site_max_wait[j]:g} h from any depot: the best is "
                 f"{terms.depots[usable[best]]!r} at {waits[best]:.1f} h"
             )
-    if terms.budget is not None:
+    if terms.max_cost is not None:
         fixed = sum(float(terms.fixed[di[d]]) for d in terms.forced_open if d in di)
-        if fixed > terms.budget:
+        if fixed > terms.max_cost:
             out.append(
-                f"budget {terms.budget:,.0f} is below the fixed cost of the depots "
+                f"max_cost {terms.max_cost:,.0f} is below the fixed cost of the depots "
                 f"forced open, {fixed:,.0f}"
             )
     if terms.min_share_within is not None and demand > 0 and usable:
@@ -275,8 +283,12 @@ def greedy_placement(
             return None, f"no depot has room for site {terms.sites[j]!r}"
     dec = PlacementDecision(is_open.astype(float), x)
     kpis = evaluate_decision(terms, dec)
-    if terms.budget is not None and kpis["cost"] > terms.budget * (1 + 1e-9):
-        return None, f"its cost {kpis['cost']:,.0f} exceeds the budget {terms.budget:,.0f}"
+    if terms.max_cost is not None and kpis.cost > terms.max_cost * (1 + 1e-9):
+        return None, f"its cost {kpis.cost:,.0f} exceeds max_cost {terms.max_cost:,.0f}"
+    if terms.max_value is not None and kpis.value > terms.max_value * (1 + 1e-9):
+        return None, (
+            f"its customer downtime {kpis.value:,.0f} exceeds max_value {terms.max_value:,.0f}"
+        )
     if terms.min_share_within is not None and demand > 0:
         share = float((terms.within_ij * x).sum()) / demand
         if share + 1e-9 < terms.min_share_within:
@@ -364,8 +376,7 @@ def solve_placement(
     options: PlacementOptions | None = None,
     params: SolveParams | None = None,
     *,
-    objective: Objective | str = Objective.COST,
-    value_weight: float = 1.0,
+    plan: Plan | None = None,
     refine_rounds: int = 4,
 ) -> Result:
     r"""Choose open depots, assignments and stock to minimise cost, customer downtime or both.
@@ -383,7 +394,8 @@ def solve_placement(
             & V_{ip} = \sum_j \sigma^2_{jp} x_{ij}                               && (4)\\
             & \sum_i w_{ij} x_{ij} \le W_j \quad \text{(max expected wait)}      && (5)\\
             & \sum_{ij} t_{ij} x_{ij} \ge s \sum_j D_j \quad \text{(share within T)} && (6)\\
-            & \text{cost} \le B \quad \text{(budget)}                            && (7)\\
+            & \text{cost} \le C_{\max},\; \text{value} \le V_{\max}
+              \quad \text{(caps)}                                                && (7)\\
             & y_i \le y_{o(i)} \quad \text{(replenishing depot open)}           && (8)\\
             & y_i \in \{0,1\} \text{ (fixed if forced)},\; x_{ij} \in [0,1]
               \text{ or } \{0,1\} \text{ (single sourcing)}
@@ -412,8 +424,11 @@ def solve_placement(
     Every plan is priced exactly by the evaluator; the best is returned, with the best valid
     bound. The status is ``optimal`` only when that gap is within ``params.mip_gap``.
 
-    Objectives: ``cost`` (w_c = 1, w_v = 0); ``value`` (customer downtime: minimised first, then
-    cost at that downtime); ``weighted`` (w_c = 1, w_v = ``value_weight``).
+    Objectives (``options.objective``): ``cost`` (w_c = 1, w_v = 0); ``value`` (customer
+    downtime: minimised first, then cost at that downtime); ``weighted`` (w_c = 1, w_v =
+    ``options.value_weight``). ``options.max_cost`` and ``options.max_value`` are constraints (7).
+    ``plan``: a proposal whose ``open_depots`` fix the depot set (those open, every other
+    closed); the solve then chooses assignments and stock for it.
 
     Returns a :class:`Result` whose ``objective`` holds the exact ``cost`` and ``value`` of the
     plan (and ``weighted``), ``bound`` and ``gap`` on the optimised objective, and ``kpis`` from
@@ -421,16 +436,32 @@ def solve_placement(
     ``infeasible`` with the reasons in ``diagnostics``; a time limit returns the best plan as
     ``feasible`` with its gap, or ``no_solution``.
     """
+    options = options or PlacementOptions()
+    if plan is not None and plan.open_depots is not None:
+        chosen = set(plan.open_depots)
+        options = dataclasses.replace(
+            options,
+            force_open=options.force_open | chosen,
+            force_closed=options.force_closed
+            | {d.id for d in network.depots if d.id not in chosen},
+        )
+    r = _solve(network, options, params or SolveParams(), refine_rounds)
+    return dataclasses.replace(
+        r,
+        decision="placement",
+        units=Units.of(network),
+        options=options,
+        diagnostics=r.diagnostics + unused_inputs(network, "placement", READS),
+    )
+
+
+def _solve(
+    network: ServiceNetwork, options: PlacementOptions, params: SolveParams, refine_rounds: int
+) -> Result:
     from servopt.optimizer.placement.milp import solve_placement_milp
 
     start = time.perf_counter()
-    options = options or PlacementOptions()
-    params = params or SolveParams()
-    objective = Objective(objective)
-    if not (math.isfinite(value_weight) and value_weight >= 0):
-        from servopt.models.errors import BadInputError
-
-        raise BadInputError(f"value_weight must be a finite number >= 0, got {value_weight!r}")
+    objective, value_weight = options.objective, options.value_weight
     terms = build_terms(network, options)
     stages = {"model terms": time.perf_counter() - start}
     reasons = presolve_problems(terms)
@@ -453,10 +484,10 @@ def solve_placement(
         0.0 if objective is Objective.VALUE else wc,
         1.0 if objective is Objective.VALUE else wv,
     )
-    greedy_best: tuple[float, PlacementDecision, dict[str, Any], Any] | None = None
+    greedy_best: tuple[float, PlacementDecision, PlacementKpis, Any] | None = None
     if greedy is not None:
         g_kpis = evaluate_decision(terms, greedy)
-        greedy_best = (g_kpis["cost"] + wv * g_kpis["value"], greedy, g_kpis, None)
+        greedy_best = (g_kpis.cost + wv * g_kpis.value, greedy, g_kpis, None)
     floor = trivial_bound(terms, wc, wv)
     stages["greedy plan and bound"] = time.perf_counter() - start - stages["model terms"]
 
@@ -489,8 +520,7 @@ def solve_placement(
             greedy_why,
             start,
             params,
-            objective,
-            value_weight,
+            options,
             floor,
             stage,
             diagnostics,
@@ -527,8 +557,7 @@ def solve_placement(
                 greedy_why,
                 start,
                 params,
-                objective,
-                value_weight,
+                options,
                 floor,
                 stage,
                 diagnostics,
@@ -539,12 +568,12 @@ def solve_placement(
             f"least customer downtime {first.model_value:,.2f} "
             f"({first.milp.status.value}); cost minimised at that downtime"
         )
-        if greedy_best is not None and greedy_best[2]["value"] > value_cap:
+        if greedy_best is not None and greedy_best[2].value > value_cap:
             greedy_best = None  # not a plan at the least downtime
             greedy_why = "it does not reach the least downtime"
 
     breakpoints = initial_breakpoints(terms)
-    best: tuple[float, PlacementDecision, dict[str, Any], Any] | None = None
+    best: tuple[float, PlacementDecision, PlacementKpis, Any] | None = None
     bound = -math.inf
     if breakpoints and remaining() > 0.5:
         stage = "the tangent descent"
@@ -586,7 +615,7 @@ def solve_placement(
             if env.x is not None and env.y is not None:
                 env_dec = PlacementDecision(env.y, env.x)
                 env_kpis = evaluate_decision(terms, env_dec)
-                env_exact = env_kpis["cost"] + wv * env_kpis["value"]
+                env_exact = env_kpis.cost + wv * env_kpis.value
                 if env_exact < best[0] - 1e-9:
                     best = (env_exact, env_dec, env_kpis, env)
             log.info("envelope bound %.6g (%s)", bound, env.milp.status.value)
@@ -620,7 +649,7 @@ def solve_placement(
             bound = max(bound, out.milp.bound)
         dec = PlacementDecision(out.y, out.x)
         kpis = evaluate_decision(terms, dec)
-        exact = kpis["cost"] + wv * kpis["value"]
+        exact = kpis.cost + wv * kpis.value
         if best is None or exact < best[0] - 1e-9:
             best = (exact, dec, kpis, out)
         model_obj = out.milp.objective if out.milp.objective is not None else exact
@@ -651,8 +680,7 @@ def solve_placement(
             greedy_why,
             start,
             params,
-            objective,
-            value_weight,
+            options,
             floor,
             stage,
             diagnostics,
@@ -691,11 +719,7 @@ def solve_placement(
         )
     if from_greedy:
         diagnostics.append("the greedy plan priced lower than every MILP plan and is returned")
-    objective_values = {"cost": kpis["cost"], "value": kpis["value"]}
-    if objective is Objective.WEIGHTED:
-        objective_values["weighted"] = kpis["cost"] + value_weight * kpis["value"]
-    kpis = dict(kpis)
-    kpis["model"] = {
+    model = {
         **out.size,
         "rounds": rounds,
         "model_objective": out.milp.objective,
@@ -703,7 +727,7 @@ def solve_placement(
         "candidate_depots_per_site": per_site if restricted else None,
         "plan_from": "greedy" if from_greedy else "milp",
     }
-    kpis["stages_s"] = {
+    stages_s = {
         **{k: round(v, 3) for k, v in stages.items()},
         "milp building and reading back": round(clock.built, 3),
         "milp file writing and HiGHS": round(clock.solved, 3),
@@ -711,11 +735,11 @@ def solve_placement(
     return Result(
         status=status,
         runtime_s=time.perf_counter() - start,
-        objective=objective_values,
+        objective=objective_values(options, kpis.cost, kpis.value),
         bound=bound if math.isfinite(bound) else None,
         gap=gap,
         plan=placement_plan(terms, dec, name=f"{network.name}-placement-{objective.value}"),
-        kpis=kpis,
+        kpis=dataclasses.replace(kpis, model=model, stages_s=stages_s),
         diagnostics=tuple(diagnostics),
         params=params,
         solver=out.milp.solver,
@@ -725,12 +749,11 @@ def solve_placement(
 def _fallback(
     terms: PlacementTerms,
     network: ServiceNetwork,
-    greedy_best: tuple[float, PlacementDecision, dict[str, Any], Any] | None,
+    greedy_best: tuple[float, PlacementDecision, PlacementKpis, Any] | None,
     greedy_why: str,
     start: float,
     params: SolveParams,
-    objective: Objective,
-    value_weight: float,
+    options: PlacementOptions,
     floor: float,
     stage: str,
     diagnostics: list[str],
@@ -758,14 +781,13 @@ def _fallback(
         )
     exact, dec, kpis, _ = greedy_best
     gap = max(0.0, (exact - floor) / max(abs(exact), 1e-10)) if math.isfinite(floor) else None
-    objective_values = {"cost": kpis["cost"], "value": kpis["value"]}
-    if objective is Objective.WEIGHTED:
-        objective_values["weighted"] = kpis["cost"] + value_weight * kpis["value"]
-    kpis = {**kpis, "fallback": "greedy placement (no MILP plan within the time limit)"}
+    kpis = dataclasses.replace(
+        kpis, fallback="greedy placement (no MILP plan within the time limit)"
+    )
     return Result(
         Status.FEASIBLE,
         time.perf_counter() - start,
-        objective=objective_values,
+        objective=objective_values(options, kpis.cost, kpis.value),
         bound=floor if math.isfinite(floor) else None,
         gap=gap,
         plan=placement_plan(terms, dec, name=f"{network.name}-placement-greedy"),
@@ -843,7 +865,7 @@ def _descend(
     note: Any = lambda outcome: outcome,
     initial: tuple[np.ndarray, np.ndarray] | None = None,
     milp_kw: dict[str, Any] | None = None,
-) -> tuple[float, PlacementDecision, dict[str, Any], Any] | None:
+) -> tuple[float, PlacementDecision, PlacementKpis, Any] | None:
     """A good first plan fast: replace each sqrt by its tangent at the current plan's pooled
     variance (a linear MILP, no binaries for the square root) and repeat. A tangent never
     underestimates a concave function, so each step's exact cost is at most the previous one's;
@@ -891,7 +913,7 @@ def _descend(
             break
         dec = PlacementDecision(out.y, out.x)
         kpis = evaluate_decision(terms, dec)
-        exact = kpis["cost"] + wv * kpis["value"]
+        exact = kpis.cost + wv * kpis.value
         log.info("tangent step: exact %.6g", exact)
         if best is None or exact < best[0] - 1e-9:
             best = (exact, dec, kpis, out)
@@ -954,7 +976,11 @@ def _explain_infeasible(
             terms.min_share_within is not None,
             {"min_share_within": None},
         ),
-        "the budget": (terms.budget is not None, {"budget": None}),
+        "the cost cap (max_cost)": (terms.max_cost is not None, {"max_cost": None}),
+        "the customer-downtime cap (max_value)": (
+            terms.max_value is not None,
+            {"max_value": None},
+        ),
         "single sourcing": (terms.single_sourcing, {"single_sourcing": False}),
     }
     found = []
@@ -992,9 +1018,6 @@ def choose_service_level(
     levels: tuple[float, ...] = (0.8, 0.9, 0.95, 0.98, 0.99),
     options: PlacementOptions | None = None,
     params: SolveParams | None = None,
-    *,
-    objective: Objective | str = Objective.COST,
-    value_weight: float = 1.0,
 ) -> Result:
     """Stock as a decision: solve at each candidate service level (the time limit shared among
     them) and return the best plan by the optimised objective.
@@ -1009,16 +1032,9 @@ def choose_service_level(
 
         raise BadInputError("levels: give at least one candidate service level")
     share = dataclasses.replace(params, time_limit_s=params.time_limit_s / len(levels))
-    key = "weighted" if Objective(objective) is Objective.WEIGHTED else "cost"
     results = []
     for level in levels:
-        r = solve_placement(
-            network,
-            dataclasses.replace(options, service_level=level),
-            share,
-            objective=objective,
-            value_weight=value_weight,
-        )
+        r = solve_placement(network, dataclasses.replace(options, service_level=level), share)
         results.append((level, r))
     found = [(lv, r) for lv, r in results if r.status.has_plan]
     notes = tuple(
@@ -1033,11 +1049,12 @@ def choose_service_level(
     if not found:
         last = results[-1][1]
         return dataclasses.replace(last, diagnostics=last.diagnostics + notes)
-    level, best = min(found, key=lambda t: t[1].objective[key])
-    kpis = {**best.kpis, "service_level": level}
+    level, best = min(
+        found, key=lambda t: options.score(t[1].objective["cost"], t[1].objective["value"])
+    )
     return dataclasses.replace(
         best,
-        kpis=kpis,
+        kpis=dataclasses.replace(best.kpis, service_level=level),
         diagnostics=best.diagnostics + notes,
         runtime_s=sum(r.runtime_s for _, r in results),
     )

@@ -29,19 +29,26 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 
 from servopt.models.entities import DistanceRounding, LaneMode
 from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import ServiceNetwork
+from servopt.optimizer.params import ObjectiveOptions
 
 HOURS_PER_YEAR = 8760.0
 
 
-@dataclass(frozen=True)
-class PlacementOptions:
+@dataclass(frozen=True, kw_only=True)
+class PlacementOptions(ObjectiveOptions):
     """What the placement model includes and which constraints a planner sets.
+
+    The objective fields (``objective``, ``value_weight``, ``max_cost``, ``max_value``) are
+    :class:`~servopt.optimizer.params.ObjectiveOptions`'; placement holds both caps as MILP
+    constraints: ``max_cost`` on the cost per period (a budget), ``max_value`` on the customer
+    downtime per period.
 
     Parameters
     ----------
@@ -61,8 +68,6 @@ class PlacementOptions:
         Make each segment's ``max_wait_h`` a hard constraint on its sites' expected waits.
     within_hours, min_share_within
         At least ``min_share_within`` of all demand served from stock within ``within_hours``.
-    budget
-        Upper bound on the total cost per period.
     single_sourcing
         Each site served by exactly one depot.
     force_open, force_closed
@@ -79,13 +84,12 @@ class PlacementOptions:
     enforce_segment_max_wait: bool = False
     within_hours: float | None = None
     min_share_within: float | None = None
-    budget: float | None = None
     single_sourcing: bool = False
     force_open: frozenset[str] = field(default_factory=frozenset)
     force_closed: frozenset[str] = field(default_factory=frozenset)
 
-    def __post_init__(self) -> None:
-        problems = []
+    def objective_problems(self) -> list[Problem]:
+        problems = super().objective_problems()
         levels = (
             self.service_level.values()
             if isinstance(self.service_level, dict)
@@ -94,7 +98,7 @@ class PlacementOptions:
         for a in levels:
             if not (isinstance(a, int | float) and 0.5 <= a <= 0.9999):
                 problems.append(Problem("service_level", f"must be in [0.5, 0.9999], got {a!r}"))
-        for name in ("review_period_days", "max_wait_h", "within_hours", "budget"):
+        for name in ("review_period_days", "max_wait_h", "within_hours"):
             v = getattr(self, name)
             if v is not None and not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 problems.append(Problem(name, f"must be a finite number >= 0, got {v!r}"))
@@ -111,13 +115,15 @@ class PlacementOptions:
             )
         object.__setattr__(self, "force_open", frozenset(self.force_open))
         object.__setattr__(self, "force_closed", frozenset(self.force_closed))
-        if problems:
-            raise BadInputError(problems)
+        return problems
 
     @classmethod
-    def cflp(cls) -> PlacementOptions:
-        """Stock, expediting and service terms off: the classic CFLP."""
-        return cls(stock=False, expediting=False, service=False, air_when_late=False)
+    def cflp(cls, **kwargs: Any) -> PlacementOptions:
+        """Stock, expediting and service terms off: the classic CFLP (OR-Library's
+        ``cap`` problems; :data:`servopt.models.formats.SOLVE_RULES`)."""
+        from servopt.models.formats import NetworkFormat, solve_rules
+
+        return cls(**solve_rules(NetworkFormat.ORLIB_CAP, "placement"), **kwargs)
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,8 @@ class PlacementTerms:
     within_hours: float | None
     stock_model: bool
     single_sourcing: bool
-    budget: float | None
+    max_cost: float | None
+    max_value: float | None
     min_share_within: float | None
 
     @property
@@ -354,6 +361,40 @@ def build_terms(net: ServiceNetwork, options: PlacementOptions) -> PlacementTerm
         within_hours=options.within_hours,
         stock_model=options.stock,
         single_sourcing=options.single_sourcing,
-        budget=options.budget,
+        max_cost=options.max_cost,
+        max_value=options.max_value,
         min_share_within=options.min_share_within,
     )
+
+
+#: Every input field placement reads (see :func:`servopt.optimizer.decision.unused_inputs`).
+READS = frozenset(
+    {
+        "network.period",
+        "network.currency",
+        "network.travel",
+        "depots.location",
+        "depots.capacity",
+        "depots.fixed_cost",
+        "depots.open_today",
+        "depots.forced",
+        "sites.location",
+        "sites.segment",
+        "sites.parts_demand",
+        "segments.downtime_cost_per_hour",
+        "segments.max_wait_h",
+        "part_families.unit_cost",
+        "part_families.holding_rate",
+        "part_families.demand_cv",
+        "part_families.critical_share",
+        "supply_lanes.origin",
+        "supply_lanes.destination",
+        "supply_lanes.mode",
+        "supply_lanes.lead_time_h",
+        "supply_lanes.cost_per_unit",
+        "arcs.depot",
+        "arcs.site",
+        "arcs.distance_km",
+        "arcs.transport_cost",
+    }
+)

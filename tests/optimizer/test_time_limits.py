@@ -17,9 +17,10 @@ import pytest
 from servopt.models.errors import BadInputError
 from servopt.models.generate import generate_data, generate_network
 from servopt.models.io import network_from_data
+from servopt.optimizer.dispatch.check import check_dispatch
 from servopt.optimizer.dispatch.solve import solve_dispatch
 from servopt.optimizer.params import SolveParams
-from servopt.optimizer.placement.check import check_placement
+from servopt.optimizer.placement.check import check_placement_plan
 from servopt.optimizer.placement.evaluate import evaluate_placement, placement_plan
 from servopt.optimizer.placement.solve import (
     greedy_placement,
@@ -66,7 +67,7 @@ def test_money_at_the_bound_solves_and_the_objective_is_scaled_back():
     r = solve_placement(net, opts, SolveParams(time_limit_s=20))
     assert r.status is Status.OPTIMAL
     assert r.objective["cost"] == pytest.approx(
-        evaluate_placement(net, r.plan, opts)["cost"], rel=1e-12
+        evaluate_placement(net, r.plan, opts).objective["cost"], rel=1e-12
     )
     assert r.bound is not None and r.bound <= r.objective["cost"] * (1 + 1e-9)
 
@@ -140,7 +141,7 @@ def test_greedy_plan_is_feasible_and_the_closed_form_bound_is_below_the_optimum(
     terms = build_terms(net, opts)
     dec, why = greedy_placement(terms, 1.0, 0.0)
     assert dec is not None, why
-    assert check_placement(net, placement_plan(terms, dec), opts) == []
+    assert check_placement_plan(net, placement_plan(terms, dec), opts) == []
     r = solve_placement(net, opts, SolveParams(time_limit_s=30, mip_gap=1e-9))
     assert r.status is Status.OPTIMAL
     assert r.status.has_plan
@@ -156,9 +157,9 @@ def test_tiny_limit_returns_the_greedy_plan_flagged_as_the_fallback():
     r = solve_placement(net, opts, SolveParams(time_limit_s=0.05))
     assert r.status is Status.FEASIBLE
     assert r.solver == "greedy (fallback heuristic)"
-    assert "greedy" in r.kpis["fallback"]
+    assert "greedy" in r.kpis.fallback
     assert any(d.startswith("fallback heuristic") for d in r.diagnostics)
-    assert check_placement(net, r.plan, opts, reported=r.objective) == []
+    assert check_placement_plan(net, r.plan, opts, reported=r.objective) == []
     # the gap is to a valid bound: never below zero, never claimed optimal
     assert r.bound is not None and r.bound <= r.objective["cost"]
     assert r.gap is not None and r.gap > 0
@@ -168,12 +169,12 @@ def test_no_fallback_plan_says_which_stage_was_reached():
     """With a budget no greedy plan meets and no time, the answer is no_solution, with the
     stage and why the greedy plan does not exist."""
     net = generate_network(300, 30, 2, seed=2)
-    opts = PlacementOptions(budget=1.0)
+    opts = PlacementOptions(max_cost=1.0)
     r = solve_placement(net, opts, SolveParams(time_limit_s=0.05))
     assert r.status in (Status.NO_SOLUTION, Status.INFEASIBLE)
     if r.status is Status.NO_SOLUTION:
         text = " ".join(r.diagnostics)
-        assert "the solve reached" in text and "budget" in text
+        assert "the solve reached" in text and "max_cost" in text
 
 
 def test_deadline_covers_building_a_mid_size_model():
@@ -187,7 +188,7 @@ def test_deadline_covers_building_a_mid_size_model():
     assert wall <= limit * 1.1 + 1.0, wall
     assert r.status is Status.FEASIBLE
     assert r.bound is not None and r.bound <= r.objective["cost"]
-    assert check_placement(net, r.plan, PlacementOptions(), reported=r.objective) == []
+    assert check_placement_plan(net, r.plan, PlacementOptions(), reported=r.objective) == []
 
 
 def test_dispatch_with_no_time_returns_nearest_flagged_as_the_fallback():
@@ -195,10 +196,10 @@ def test_dispatch_with_no_time_returns_nearest_flagged_as_the_fallback():
     r = solve_dispatch(net, None, SolveParams(time_limit_s=0.01, seed=1))
     assert r.status is Status.FEASIBLE
     assert "nearest (fallback heuristic)" in r.solver
-    assert "nearest" in r.kpis["fallback"]
+    assert "nearest" in r.kpis.solve["fallback"]
     assert any(d.startswith("fallback heuristic") for d in r.diagnostics)
-    assert r.kpis["violations"] == []
-    assert r.kpis["served"] > 0
+    assert r.violations == () and check_dispatch(net, r) == []
+    assert r.kpis.served > 0
 
 
 def test_dispatch_short_limit_covers_setup():
@@ -207,8 +208,8 @@ def test_dispatch_short_limit_covers_setup():
     t0 = time.perf_counter()
     r = solve_dispatch(net, None, SolveParams(time_limit_s=limit, seed=1))
     wall = time.perf_counter() - t0
-    assert wall <= limit * 1.1 + 1.0, (wall, r.kpis.get("stages_s"))
-    assert r.status is Status.FEASIBLE and r.kpis["violations"] == []
+    assert wall <= limit * 1.1 + 1.0, (wall, r.kpis.solve["stages_s"])
+    assert r.status is Status.FEASIBLE and check_dispatch(net, r) == []
 
 
 # ------------------------------------------------------------------------- signals
@@ -273,6 +274,7 @@ def test_reading_the_input_counts_inside_the_cli_time_limit(tmp_path, monkeypatc
 
     from servopt.models import formats
     from servopt.optimizer import cli
+    from servopt.optimizer.cli import common
 
     slow = formats.load_network
 
@@ -280,7 +282,7 @@ def test_reading_the_input_counts_inside_the_cli_time_limit(tmp_path, monkeypatc
         time.sleep(1.0)
         return slow(*a, **k)
 
-    monkeypatch.setattr(cli, "load_network", load_slowly)
+    monkeypatch.setattr(common, "load_network", load_slowly)
     out = tmp_path / "r.json"
     net = Path(__file__).resolve().parents[2] / "instances" / "case-a-aftersales.yaml"
     res = CliRunner().invoke(

@@ -262,8 +262,10 @@ def test_solve_staffing_routes_segments_only_to_their_channels(tmp_path):
     res = invoke("solve", "staffing", str(INSTANCES / "case-d-outpatient.yaml"), "--json", str(out))
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
-    assert data["status"] == "optimal"
-    assert set(data["flows"]["over-60-no-smartphone"]) <= {"window", "phone-booking"}
+    assert data["decision"] == "staffing" and data["status"] == "optimal"
+    split = data["plan"]["channel_split"]["over-60-no-smartphone"]
+    assert set(split) <= {"window", "phone-booking"}
+    assert sum(split.values()) == pytest.approx(1.0)
 
 
 def test_solve_staffing_without_staff_exits_3(tmp_path):
@@ -296,9 +298,11 @@ def test_solve_staffing_by_interval(tmp_path):
     assert "staff needed per 60 min from 07:00" in res.output
     data = json.loads(out.read_text())
     assert data["status"] == "optimal"
-    phone = data["channels"]["phone-booking"]
-    assert max(phone["requirements"]) > min(phone["requirements"])  # the morning peak
-    assert sum(phone["under"]) == 0
+    need = data["kpis"]["requirements"]["phone-booking"]
+    staff = data["plan"]["staffing"]["phone-booking"]
+    assert max(need) > min(need)  # the morning peak
+    assert len(staff) == len(need) and all(s >= r for s, r in zip(staff, need, strict=True))
+    assert not data["violations"]
 
 
 def test_solve_dispatch_solomon_json(tmp_path, solomon):
@@ -318,9 +322,12 @@ def test_solve_dispatch_solomon_json(tmp_path, solomon):
     )
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
-    assert set(data) >= {"status", "objective", "runtime_s", "kpis", "plan"}
+    assert set(data) >= {"decision", "status", "objective", "units", "runtime_s", "kpis", "plan"}
     assert data["kpis"]["routes"] == len(data["plan"]["routes"]) >= 10
-    assert data["kpis"]["distance"] == pytest.approx(data["objective"]["objective"])
+    # Solomon: cost is the distance (1 per km, no labour price); no customer value
+    assert data["kpis"]["distance"] == pytest.approx(data["objective"]["cost"])
+    assert data["objective"]["value"] == 0
+    assert set(data["params"]) == {"time_limit_s", "seed"}  # what the routing search used
     assert data["kpis"]["dropped"] == []
     assert "vehicles#0:" in res.output and "SLA by segment" in res.output
 
@@ -380,8 +387,9 @@ def test_evaluate_dispatch_of_hand_written_routes(tmp_path):
     out = tmp_path / "kpis.json"
     res = invoke("evaluate", "dispatch", str(path), "--json", str(out))
     assert res.exit_code == 4, res.output  # priced, with violations
-    kpis = json.loads(out.read_text())
+    data = json.loads(out.read_text())
+    kpis = data["kpis"]
     assert kpis["routes"] == 2 and kpis["served"] == 3
     assert len(kpis["dropped"]) == 147
-    assert any("needs skill 'crane-structure'" in v for v in kpis["violations"])
+    assert any("needs skill 'crane-structure'" in v for v in data["violations"])
     assert "VIOLATION routes[1].jobs[0]: job 'job-002' needs skill 'crane-structure'" in res.output

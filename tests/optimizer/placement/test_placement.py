@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from servopt.models import Plan, ServiceNetwork, load_network
 from servopt.models.generate import generate_network
 from servopt.optimizer.params import SolveParams
-from servopt.optimizer.placement.check import check_placement, recompute_placement
+from servopt.optimizer.placement.check import check_placement_plan, recompute_placement
 from servopt.optimizer.placement.evaluate import evaluate_placement
 from servopt.optimizer.placement.solve import pwl_max_relative_error, solve_placement
 from servopt.optimizer.placement.terms import PlacementOptions
@@ -26,9 +26,9 @@ def solved(net: ServiceNetwork, options: PlacementOptions = CFLP, params=EXACT, 
     """Solve, then check the plan independently and the reported objective."""
     r = solve_placement(net, options, params, **kw)
     if r.status.has_plan:
-        assert check_placement(net, r.plan, options, reported=r.objective) == []
+        assert check_placement_plan(net, r.plan, options, reported=r.objective) == []
         again = evaluate_placement(net, r.plan, options)
-        assert again["cost"] == pytest.approx(r.objective["cost"], rel=1e-9)
+        assert again.objective["cost"] == pytest.approx(r.objective["cost"], rel=1e-9)
     return r
 
 
@@ -51,7 +51,7 @@ def test_orlib_published_optimum(orlib, optima, name):
     assert r.status is Status.OPTIMAL
     assert r.objective["cost"] == pytest.approx(optima[name], rel=1e-6)
     assert r.gap is not None and r.gap <= 1e-6
-    assert r.kpis["model"]["model_objective"] == pytest.approx(r.objective["cost"], rel=1e-9)
+    assert r.kpis.model["model_objective"] == pytest.approx(r.objective["cost"], rel=1e-9)
 
 
 def _two_by_two(**depot_changes) -> ServiceNetwork:
@@ -114,23 +114,50 @@ def test_site_out_of_reach_of_the_maximum_wait():
     ), r.diagnostics
 
 
-def test_budget_infeasibility_is_named_after_the_solve():
+def test_cost_cap_infeasibility_is_named_after_the_solve():
     net = _two_by_two(b={"capacity": 12})
-    r = solve_placement(
-        net,
-        PlacementOptions.cflp().__class__(
-            stock=False, expediting=False, service=False, air_when_late=False, budget=100.0
-        ),
-        EXACT,
-    )
+    r = solve_placement(net, PlacementOptions.cflp(max_cost=100.0), EXACT)
     assert r.status is Status.INFEASIBLE
-    assert r.diagnostics == ("infeasible because of the budget: without it a plan exists",)
+    assert r.diagnostics[0] == (
+        "infeasible because of the cost cap (max_cost): without it a plan exists"
+    )
 
 
-def test_budget_below_forced_fixed_cost_is_explained_before_solving():
+def test_cost_cap_below_forced_fixed_cost_is_explained_before_solving():
     net = _two_by_two(a={"forced": "open"})
-    r = solve_placement(net, PlacementOptions(stock=False, budget=50.0), EXACT)
-    assert "budget 50 is below the fixed cost of the depots forced open, 100" in r.diagnostics
+    r = solve_placement(net, PlacementOptions(stock=False, max_cost=50.0), EXACT)
+    assert "max_cost 50 is below the fixed cost of the depots forced open, 100" in r.diagnostics
+
+
+def test_value_cap_is_held_and_an_impossible_one_explained():
+    net = _no_safety_stock(generate_network(sites=30, depots=5, technicians=0, seed=3))
+    by_cost = solved(net, PlacementOptions(), EXACT)
+    by_value = solved(net, PlacementOptions(objective="value"), EXACT)
+    lo, hi = by_value.objective["value"], by_cost.objective["value"]
+    assert lo < hi
+    cap = (lo + hi) / 2
+    capped = solved(net, PlacementOptions(max_value=cap), EXACT)
+    assert capped.status is Status.OPTIMAL
+    assert lo - 1e-6 <= capped.objective["value"] <= cap * (1 + 1e-9)
+    assert by_cost.objective["cost"] <= capped.objective["cost"] <= by_value.objective["cost"]
+    none = solve_placement(net, PlacementOptions(max_value=lo * 0.5), EXACT)
+    assert none.status is Status.INFEASIBLE
+    assert (
+        "infeasible because of the customer-downtime cap (max_value): without it a plan exists"
+        in none.diagnostics
+    )
+
+
+def test_a_plans_depots_fix_the_open_set_and_the_result_names_its_decision():
+    net = _no_safety_stock(generate_network(sites=30, depots=5, technicians=0, seed=3))
+    best = solved(net, PlacementOptions(), EXACT)
+    extra = next(d.id for d in net.depots if d.id not in best.plan.open_depots)
+    chosen = (*best.plan.open_depots, extra)
+    r = solved(net, PlacementOptions(), EXACT, plan=Plan(open_depots=chosen))
+    assert r.status is Status.OPTIMAL and set(r.plan.open_depots) == set(chosen)
+    assert r.objective["cost"] > best.objective["cost"]
+    assert r.decision == "placement" and r.units.currency == "CU"
+    assert r.options.force_closed == {d.id for d in net.depots} - set(chosen)
 
 
 def test_unknown_forced_depot_is_bad_input():
@@ -145,7 +172,7 @@ def test_time_limit_gives_feasible_or_no_solution_never_optimal():
     r = solve_placement(net, CFLP, SolveParams(time_limit_s=0.3))
     assert r.status in (Status.FEASIBLE, Status.NO_SOLUTION)
     if r.status is Status.FEASIBLE:
-        assert check_placement(net, r.plan, CFLP) == []
+        assert check_placement_plan(net, r.plan, CFLP) == []
         assert r.gap is None or r.gap > 0
     else:
         assert r.plan is None
@@ -176,7 +203,7 @@ def test_full_model_with_safety_stock_reports_a_valid_bound_and_gap():
     )
     opts = PlacementOptions(single_sourcing=True)
     r = solved(net, opts, SolveParams(time_limit_s=10, mip_gap=1e-6))
-    assert r.status.has_plan and r.kpis["cost_breakdown"]["holding_safety"] > 0
+    assert r.status.has_plan and r.kpis.cost_breakdown["holding_safety"] > 0
     best = float("inf")
     for choice in itertools.product([d.id for d in net.depots], repeat=len(net.sites)):
         plan = Plan(
@@ -185,8 +212,8 @@ def test_full_model_with_safety_stock_reports_a_valid_bound_and_gap():
                 Assignment(site=s.id, depot=d) for s, d in zip(net.sites, choice, strict=True)
             ),
         )
-        if check_placement(net, plan, opts) == []:
-            best = min(best, evaluate_placement(net, plan, opts)["cost"])
+        if check_placement_plan(net, plan, opts) == []:
+            best = min(best, evaluate_placement(net, plan, opts).objective["cost"])
     assert r.bound <= best + 1e-6
     assert r.objective["cost"] >= best - 1e-6
     assert r.objective["cost"] - best <= r.gap * r.objective["cost"] + 1e-6
@@ -197,10 +224,10 @@ def test_milp_coefficients_match_the_evaluator_without_the_square_root():
     MILP: with no safety stock (demand_cv 0) its objective equals the evaluator's."""
     net = _no_safety_stock(generate_network(sites=60, depots=8, technicians=0, seed=9))
     for objective in ("cost", "weighted"):
-        r = solved(net, PlacementOptions(), EXACT, objective=objective, value_weight=0.02)
+        r = solved(net, PlacementOptions(objective=objective, value_weight=0.02), EXACT)
         assert r.status is Status.OPTIMAL
         key = "weighted" if objective == "weighted" else "cost"
-        assert r.kpis["model"]["model_objective"] == pytest.approx(r.objective[key], rel=1e-9)
+        assert r.kpis.model["model_objective"] == pytest.approx(r.objective[key], rel=1e-9)
 
 
 def _no_safety_stock(net: ServiceNetwork) -> ServiceNetwork:
@@ -220,11 +247,11 @@ def test_evaluator_and_checker_agree_on_hand_written_plans(case_a):
 
     proposal = load_plan(INSTANCES / "case-a-aftersales.cost-only.plan.yaml", case_a)
     for plan in (Plan(), proposal):
-        k = evaluate_placement(case_a, plan)
+        k = evaluate_placement(case_a, plan).kpis
         r = recompute_placement(case_a, plan)
-        assert k["cost"] == pytest.approx(r["cost"], rel=1e-9)
-        assert k["value"] == pytest.approx(r["value"], rel=1e-9)
-        for key, v in k["cost_breakdown"].items():
+        assert k.cost == pytest.approx(r["cost"], rel=1e-9)
+        assert k.value == pytest.approx(r["value"], rel=1e-9)
+        for key, v in k.cost_breakdown.items():
             assert v == pytest.approx(r["breakdown"].get(key, 0.0), rel=1e-9, abs=1e-6)
 
 
@@ -261,7 +288,7 @@ def test_solver_objective_equals_evaluator_and_checker(net, kind):
     opts, net = _options(kind), _net(net, kind)
     r = solved(net, opts, SolveParams(time_limit_s=30, mip_gap=1e-7))
     assert r.status is Status.OPTIMAL
-    model = r.kpis["model"]["model_objective"]
+    model = r.kpis.model["model_objective"]
     assert model == pytest.approx(r.objective["cost"], rel=1e-6, abs=1e-6)
 
 
@@ -315,37 +342,33 @@ def case_a_plans(case_a):
     from tests.conftest import INSTANCES
 
     proposal = load_plan(INSTANCES / "case-a-aftersales.cost-only.plan.yaml", case_a)
-    return evaluate_placement(case_a, Plan()), evaluate_placement(case_a, proposal)
+    return evaluate_placement(case_a, Plan()).kpis, evaluate_placement(case_a, proposal).kpis
 
 
 def test_case_a_cost_only_proposal_fails_as_the_case_says(case_a_plans):
     today, proposal = case_a_plans
     remote = "remote-industrial"
-    assert today["segments"][remote]["mean_wait_h"] / 24 == pytest.approx(3, abs=0.3)
-    assert proposal["segments"][remote]["mean_wait_h"] / 24 == pytest.approx(7, abs=0.5)
-    flown = proposal["cost_breakdown"]["outbound_air"] + proposal["cost_breakdown"]["expediting"]
-    assert flown > 10 * (
-        today["cost_breakdown"]["outbound_air"] + today["cost_breakdown"]["expediting"]
-    )
-    assert proposal["air_freight_units"] > 0 == today["air_freight_units"]
+    assert today.segments[remote].mean_wait_h / 24 == pytest.approx(3, abs=0.3)
+    assert proposal.segments[remote].mean_wait_h / 24 == pytest.approx(7, abs=0.5)
+    flown = proposal.cost_breakdown["outbound_air"] + proposal.cost_breakdown["expediting"]
+    assert flown > 10 * (today.cost_breakdown["outbound_air"] + today.cost_breakdown["expediting"])
+    assert proposal.air_freight_units > 0 == today.air_freight_units
     # What management saw: a lower company cost. What it cost in all: more.
-    assert proposal["cost"] < today["cost"]
-    assert proposal["total_with_downtime"] > today["total_with_downtime"]
+    assert proposal.cost < today.cost
+    assert proposal.total_with_downtime > today.total_with_downtime
 
 
 def test_case_a_solver_beats_the_proposal_on_cost_and_downtime(case_a, case_a_plans):
     _, proposal = case_a_plans
     r = solve_placement(
         case_a,
-        PlacementOptions(),
+        PlacementOptions(objective="weighted", value_weight=0.01),
         SolveParams(time_limit_s=20),
-        objective="weighted",
-        value_weight=0.01,
     )
     assert r.status.has_plan
-    assert check_placement(case_a, r.plan, PlacementOptions(), reported=r.objective) == []
-    assert r.objective["cost"] < proposal["cost"]
-    assert r.objective["value"] < proposal["value"]
+    assert check_placement_plan(case_a, r.plan, PlacementOptions(), reported=r.objective) == []
+    assert r.objective["cost"] < proposal.cost
+    assert r.objective["value"] < proposal.value
 
 
 def test_stock_as_a_decision_picks_the_best_service_level():
@@ -355,20 +378,16 @@ def test_stock_as_a_decision_picks_the_best_service_level():
     r = choose_service_level(
         net,
         (0.8, 0.95, 0.99),
-        PlacementOptions(),
+        PlacementOptions(objective="weighted", value_weight=0.05),
         SolveParams(time_limit_s=30),
-        objective="weighted",
-        value_weight=0.05,
     )
-    assert r.status.has_plan and r.kpis["service_level"] in (0.8, 0.95, 0.99)
+    assert r.status.has_plan and r.kpis.service_level in (0.8, 0.95, 0.99)
     each = {}
     for level in (0.8, 0.95, 0.99):
         one = solve_placement(
             net,
-            PlacementOptions(service_level=level),
+            PlacementOptions(service_level=level, objective="weighted", value_weight=0.05),
             SolveParams(time_limit_s=30),
-            objective="weighted",
-            value_weight=0.05,
         )
         each[level] = one.objective["weighted"]
     assert r.objective["weighted"] == pytest.approx(min(each.values()), rel=1e-6)
@@ -379,10 +398,10 @@ def test_options_are_validated_with_the_field_named():
     from servopt.models import BadInputError
 
     with pytest.raises(BadInputError) as e:
-        PlacementOptions(service_level=1.2, within_hours=24, budget=-1)
+        PlacementOptions(service_level=1.2, within_hours=24, max_cost=-1)
     text = str(e.value)
     assert "service_level: must be in [0.5, 0.9999], got 1.2" in text
-    assert "budget: must be a finite number >= 0, got -1" in text
+    assert "max_cost: must be a finite number >= 0, got -1" in text
     assert "within_hours and min_share_within go together" in text
 
 
@@ -397,13 +416,13 @@ def test_all_orlib_instances_reach_their_published_optimum(orlib_full):
 def test_value_objective_minimises_downtime_first():
     net = _no_safety_stock(generate_network(sites=50, depots=6, technicians=0, seed=4))
     by_cost = solved(net, PlacementOptions(), EXACT)
-    by_value = solved(net, PlacementOptions(), EXACT, objective="value")
+    by_value = solved(net, PlacementOptions(objective="value"), EXACT)
     assert by_value.status is Status.OPTIMAL
     assert by_value.objective["value"] <= by_cost.objective["value"] + 1e-6
     assert any("least customer downtime" in d for d in by_value.diagnostics)
     # Among plans with that downtime, cost is minimised: the weighted optimum with a huge
     # weight cannot be cheaper at the same downtime.
-    heavy = solved(net, PlacementOptions(), EXACT, objective="weighted", value_weight=1e6)
+    heavy = solved(net, PlacementOptions(objective="weighted", value_weight=1e6), EXACT)
     assert heavy.objective["value"] >= by_value.objective["value"] - 1e-6 * abs(
         by_value.objective["value"]
     )

@@ -1,0 +1,258 @@
+"""The dispatch evaluator: cost, value and every KPI of any plan with routes, whoever wrote it.
+
+It prices the route figures of the independent checker
+(:func:`~servopt.optimizer.dispatch.check.check_routes`: plain loops over the entities, no
+engine code) with the prices of :mod:`servopt.optimizer.dispatch.terms`, so a solver's plan, a
+hand-written one and a redesign's proposal are priced the same way:
+
+.. math::
+
+    \\text{cost} = \\sum_r (\\text{km}_r k^{km}_r + \\text{labour}_r)
+        + \\sum_{j \\text{ served}} (1 - \\phi_j) R^{c}_j + D \\cdot |\\text{dropped}|
+
+    \\text{value} = \\sum_{j \\text{ served}} \\big(\\delta_j \\lceil \\ell_j / b \\rceil b / 60
+        + (1 - \\phi_j) R^{v}_j\\big) + \\sum_{j \\text{ dropped}} \\delta_j H^{drop}
+
+:math:`\\phi_j`: first-time-fix probability of the visit; :math:`R^c, R^v`: the repeat visit's
+cost and downtime; :math:`\\delta_j`: the segment's downtime cost per hour; :math:`\\ell_j`:
+minutes late against the SLA deadline, priced per started band :math:`b`; :math:`D`:
+``drop_cost`` (the price of a job not done today: subcontracting or expediting it);
+:math:`H^{drop}`: ``drop_delay_h``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from servopt.models.errors import BadInputError, Problem
+from servopt.models.network import ServiceNetwork
+from servopt.models.plan import DispatchPolicy, Plan
+from servopt.optimizer.dispatch.check import RouteFigures, check_routes
+from servopt.optimizer.dispatch.nearest import field_pools, nearest_routes, screen
+from servopt.optimizer.dispatch.terms import (
+    DispatchOptions,
+    first_time_fix,
+    job_prices,
+    late_bands,
+    shift_notes,
+)
+from servopt.optimizer.result import Kpis, Result, Units, evaluated
+
+_EPS = 1e-6
+_DAY_MIN = 1440.0
+
+
+@dataclass(frozen=True)
+class SlaFigures(Kpis):
+    """One segment's jobs against their SLA deadlines. ``attainment`` is on time over jobs due
+    today (served ones with a deadline, and dropped ones whose deadline passes before
+    midnight); a dropped job due later is ``deferred``."""
+
+    jobs: int
+    with_deadline: int
+    on_time: int
+    late: int
+    dropped: int
+    deferred: int
+    attainment: float | None
+
+
+@dataclass(frozen=True)
+class Drop(Kpis):
+    """A job on no route, and why."""
+
+    job: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DispatchKpis(Kpis):
+    """Every dispatch KPI of a plan; money in the network's currency for the day's jobs.
+
+    ``cost``: routes (travel and labour), expected repeat visits and drops; ``value``: the
+    customers' downtime (late against SLA, repeat visits, dropped jobs); their parts in
+    ``cost_parts`` and ``value_parts``. ``solve`` says how a solver reached the plan (engine,
+    its own objective, the parts solved, fallbacks, stage times); ``None`` for a plan only
+    evaluated.
+    """
+
+    cost: float
+    value: float
+    cost_parts: dict[str, float]
+    value_parts: dict[str, float]
+    distance: float
+    routes: int
+    served: int
+    dropped: tuple[Drop, ...]
+    repeat_visits_expected: float
+    overtime_h: float
+    working_h: float
+    travel_h: float
+    late_h: float
+    sla: dict[str, SlaFigures]
+    per_route: tuple[dict[str, Any], ...]
+    solve: dict[str, Any] | None = None
+
+    def scalar(self, options: DispatchOptions) -> float:
+        """The scalar the search minimises: ``w_c (cost - drops) + w_v value + drops`` with
+        (w_c, w_v) of :attr:`DispatchOptions.weights` (a drop's price at full weight under
+        every objective); ``cost`` under ``cost``, ``weighted`` under ``weighted``."""
+        wc, wv = options.weights
+        drops = self.cost_parts["drops"]
+        return wc * (self.cost - drops) + wv * self.value + drops
+
+
+def dispatch_kpis(
+    network: ServiceNetwork,
+    plan: Plan,
+    options: DispatchOptions,
+    drop_reasons: dict[str, str] | None = None,
+    fig: RouteFigures | None = None,
+) -> DispatchKpis:
+    """:class:`DispatchKpis` of ``plan`` on ``network``, which must carry the pools in force
+    (``plan.staffed(network)``); ``fig``: the checker's figures when already computed."""
+    fig = fig if fig is not None else check_routes(network, plan)
+    prices = job_prices(network, options)
+    jobs = network.index["jobs"]
+    types = network.index["job_types"]
+    repeat_visits = repeat_cost = repeat_downtime = late_cost = lateness_h = 0.0
+    rows: dict[str, dict[str, int]] = {
+        s.id: {"jobs": 0, "with_deadline": 0, "on_time": 0, "late": 0, "dropped": 0, "deferred": 0}
+        for s in network.segments
+    }
+    for job_id, _pool, start, prof in fig.visits:
+        job = jobs[job_id]
+        pr = prices[job_id]
+        q = 1.0 - first_time_fix(types[job.job_type].first_time_fix, prof)
+        repeat_visits += q
+        repeat_cost += q * pr.repeat_cost
+        repeat_downtime += q * pr.repeat_downtime
+        row = rows[network.site(job.site).segment]
+        if job.deadline_min is not None:
+            row["with_deadline"] += 1
+            late = start - job.deadline_min
+            bands = late_bands(late, options.band_min)
+            if bands:
+                row["late"] += 1
+                lateness_h += late / 60.0
+                late_cost += pr.late_downtime(bands, options.band_min)
+            else:
+                row["on_time"] += 1
+    for job in network.jobs:
+        row = rows[network.site(job.site).segment]
+        row["jobs"] += 1
+        if job.id in fig.unserved:
+            row["dropped"] += 1
+            if job.deadline_min is not None and job.deadline_min < _DAY_MIN:
+                row["with_deadline"] += 1  # a miss: its deadline passes today
+            elif job.deadline_min is not None:
+                row["deferred"] += 1  # still in time tomorrow
+    drops = len(fig.unserved)
+    cost_parts = {
+        "routes": fig.cost,
+        "repeat_visits": repeat_cost,
+        "drops": options.drop_cost * drops,
+    }
+    value_parts = {
+        "late": late_cost,
+        "repeat_downtime": repeat_downtime,
+        "dropped_downtime": sum(prices[j].drop_value for j in fig.unserved),
+    }
+    return DispatchKpis(
+        cost=sum(cost_parts.values()),
+        value=sum(value_parts.values()),
+        cost_parts=cost_parts,
+        value_parts=value_parts,
+        distance=fig.distance_km,
+        routes=fig.routes,
+        served=len(fig.served),
+        dropped=tuple(
+            Drop(j, (drop_reasons or {}).get(j, "not on any route")) for j in fig.unserved
+        ),
+        repeat_visits_expected=repeat_visits,
+        overtime_h=fig.overtime_min / 60.0,
+        working_h=fig.working_min / 60.0,
+        travel_h=fig.travel_min / 60.0,
+        late_h=lateness_h,
+        sla={
+            seg: SlaFigures(
+                **row,
+                attainment=(row["on_time"] / row["with_deadline"])
+                if row["with_deadline"]
+                else None,
+            )
+            for seg, row in rows.items()
+            if row["jobs"]
+        },
+        per_route=tuple(dict(r) for r in fig.per_route),
+    )
+
+
+def hard_sla_violations(
+    network: ServiceNetwork, fig: RouteFigures, options: DispatchOptions
+) -> list[str]:
+    """Each visit that starts after its job's deadline when SLAs are ``hard``."""
+    if options.sla != "hard":
+        return []
+    jobs = network.index["jobs"]
+    out = []
+    for job_id, _pool, start, _prof in fig.visits:
+        deadline = jobs[job_id].deadline_min
+        if deadline is not None and start - deadline > _EPS:
+            out.append(
+                f"job {job_id!r} starts at {start:.2f}, after its hard SLA deadline {deadline:g}"
+            )
+    return out
+
+
+def evaluate_dispatch(
+    network: ServiceNetwork, plan: Plan, options: DispatchOptions | None = None
+) -> Result:
+    """The figures of any plan with routes (a solver's or hand-written) on ``network``, with the
+    plan's own staff changes applied (``plan.staffed(network)``).
+
+    Returns a :class:`~servopt.optimizer.result.Result`: ``objective`` ``cost`` and ``value``
+    (see the module docstring; ``weighted`` under a weighted objective), :class:`DispatchKpis`,
+    and ``violations``: what the routes break (skills, windows, shifts, capacity, hard SLAs).
+    A plan with no routes and ``dispatch_policy: nearest`` is routed by the nearest-engineer
+    policy first (as ``solve_dispatch(..., policy="nearest")`` does); one with no routes and
+    ``optimise`` is refused (nothing to evaluate: solve it).
+    """
+    start = time.perf_counter()
+    options = options or DispatchOptions()
+    staffed = plan.staffed(network)
+    reasons: dict[str, str] | None = None
+    notes = shift_notes(staffed)
+    if plan.routes is None and plan.dispatch_policy is DispatchPolicy.NEAREST:
+        screened = screen(staffed, field_pools(staffed), options)
+        routes, drops = nearest_routes(staffed, options, screened)
+        reasons = {**screened, **drops}
+        plan = plan.replace(routes=routes)
+        notes.insert(0, "routes: the plan's dispatch_policy nearest (nearest-engineer dispatch)")
+    elif plan.routes is None and plan.dispatch_policy is DispatchPolicy.OPTIMISE:
+        raise BadInputError(
+            [
+                Problem(
+                    "dispatch_policy",
+                    "'optimise' with no routes: there are no routes to evaluate; solve them "
+                    "first (servopt solve dispatch NETWORK --plan PLAN --json result.json) and "
+                    "evaluate the result",
+                )
+            ]
+        )
+    elif plan.routes is None:
+        notes.insert(0, "the plan has no routes (and no dispatch_policy): every job is dropped")
+    fig = check_routes(staffed, plan)
+    kpis = dispatch_kpis(staffed, plan, options, reasons, fig)
+    violations = (*fig.violations, *hard_sla_violations(staffed, fig, options))
+    return evaluated(
+        "dispatch", dispatch_units(network), options, kpis, plan, start, notes, violations
+    )
+
+
+def dispatch_units(network: ServiceNetwork) -> Units:
+    """Dispatch's money is for the network's jobs, one day's work: the network's currency per
+    day."""
+    return Units(Units.of(network).currency, "day")
