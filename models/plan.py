@@ -5,8 +5,10 @@ optional: ``None`` means "as the network is today". The parts:
 
 * placement: ``open_depots``, ``assignments`` (site -> depot shares), ``stock`` (depot -> part
   family -> units);
-* staffing: ``staffing`` (pool -> staff on duty per interval of ``staffing_interval_min``) and
-  ``pool_changes`` (head count and skills changed, e.g. "everyone multi-skill, no training");
+* staffing: ``channel_split`` (segment -> channel -> share of the segment's contacts),
+  ``staffing`` (staffed channel -> staff on duty per interval: one number for the average hour,
+  or one per staffing interval of the network) and ``pool_changes`` (head count, skills and
+  channels changed, e.g. "everyone multi-skill, no training");
 * dispatch: ``routes`` (an ordered list of jobs for one member of a pool) and ``dispatch_policy``;
 * process: ``journeys`` that replace the network's journeys of the same id (a redesign).
 """
@@ -17,7 +19,7 @@ from collections import defaultdict
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from servopt.models.checks import journey_problems
 from servopt.models.entities import (
@@ -86,8 +88,8 @@ class Plan(BaseModel):
     open_depots: tuple[Id, ...] | None = None
     assignments: tuple[Assignment, ...] | None = None
     stock: dict[Id, dict[Id, NonNeg]] | None = None
-    staffing_interval_min: float = Field(default=60.0, gt=0, allow_inf_nan=False)
-    staffing: dict[Id, tuple[NonNeg, ...]] | None = None
+    channel_split: dict[Id, dict[Id, Fraction]] | None = None
+    staffing: dict[Id, tuple[NonNegInt, ...]] | None = None
     pool_changes: tuple[PoolChange, ...] = ()
     routes: tuple[Route, ...] | None = None
     dispatch_policy: DispatchPolicy | None = None
@@ -225,8 +227,32 @@ class Plan(BaseModel):
             ref(f"stock.{dep}", dep, "depots", "depot")
             for pf in parts:
                 ref(f"stock.{dep}.{pf}", pf, "part_families", "part family")
-        for pool in self.staffing or {}:
-            ref(f"staffing.{pool}", pool, "pools", "staff pool")
+        for seg, split in (self.channel_split or {}).items():
+            ref(f"channel_split.{seg}", seg, "segments", "segment")
+            for ch in split:
+                ref(f"channel_split.{seg}.{ch}", ch, "channels", "channel")
+            total = sum(split.values())
+            if split and abs(total - 1.0) > 1e-6:
+                out.append(
+                    Problem(
+                        f"channel_split.{seg}",
+                        f"shares of segment {seg!r} sum to {total:g}; 1 expected",
+                    )
+                )
+        lengths = {len(v) for v in (self.staffing or {}).values()}
+        for ch, staff in (self.staffing or {}).items():
+            ref(f"staffing.{ch}", ch, "channels", "channel")
+            if not staff:
+                out.append(Problem(f"staffing.{ch}", "must give at least one number of staff"))
+        if len(lengths) > 1:
+            out.append(
+                Problem(
+                    "staffing",
+                    f"channels give staff for different numbers of intervals {sorted(lengths)}; "
+                    "one (the average hour) or one per staffing interval expected, the same "
+                    "for every channel",
+                )
+            )
         for i, pc in enumerate(self.pool_changes):
             ref(f"pool_changes[{i}].pool", pc.pool, "pools", "staff pool")
             for sk in pc.skills or {}:

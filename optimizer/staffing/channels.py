@@ -35,6 +35,7 @@ from servopt.models.plan import Plan
 from servopt.optimizer.params import SolveParams
 from servopt.optimizer.result import Status, json_ready
 from servopt.optimizer.staffing.queueing import wait_min
+from servopt.optimizer.staffing.terms import channel_rates
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,7 @@ def plan_channels(
             served_by.setdefault(ch, set()).add(pool_id)
     channels = network.index["channels"]
     staffed = plan.channel_staff(network)
-    hourly = {
-        c: (
-            sum(network.pool(p).cost_per_hour * heads[p] for p in served_by[c]) / max(staffed[c], 1)
-        )
-        for c in staffed
-    }
+    hourly = channel_rates(network, plan)
     demand = {
         s.id: s.demand_per_day / hours_per_day for s in network.segments if s.demand_per_day > 0
     }
@@ -131,7 +127,15 @@ def plan_channels(
     notes: list[str] = []
     for _ in range(20):
         out = solve_channel_milp(
-            network, demand, staffed, hourly, max_occupancy, preference_cost, params, min_staff
+            network,
+            demand,
+            heads,
+            {c: served_by[c] for c in staffed},
+            hourly,
+            max_occupancy,
+            preference_cost,
+            params,
+            min_staff,
         )
         if not out.status.has_plan:
             reasons = [*notes, out.message] if out.message else list(notes)
@@ -306,6 +310,7 @@ def staff_by_interval(
     max_occupancy: float = 0.85,
     shrinkage: float = 0.0,
     templates: Any = None,
+    raise_requirement: Any = None,
 ) -> IntervalStaffing:
     """Interval-by-interval staffing of every staffed channel, then shifts.
 
@@ -316,6 +321,8 @@ def staff_by_interval(
     ``max_occupancy``, then shrinkage), and its requirements are covered by the cheapest shifts
     (default templates: 8 hours with an hour's break, and 4 hours, starting at any interval,
     those that fit in the staffing window; a window under 4 hours is one shift).
+    ``raise_requirement(channel, per_hour, requirements, users)`` may raise a channel's
+    requirements (``users``: each segment's contacts an hour on it per interval).
     """
     from servopt.optimizer.staffing.queueing import size_agents
     from servopt.optimizer.staffing.shifts import ShiftTemplate, candidate_shifts, schedule_shifts
@@ -331,6 +338,7 @@ def staff_by_interval(
         return IntervalStaffing(mix.status, mix, dt, t0, diagnostics=mix.diagnostics)
     channels = network.index["channels"]
     per_hour: dict[str, np.ndarray] = {c: np.zeros(n) for c in mix.staff}
+    users: dict[str, dict[str, np.ndarray]] = {c: {} for c in mix.staff}
     for seg in network.segments:
         if seg.id not in mix.flows:
             continue
@@ -339,7 +347,9 @@ def staff_by_interval(
         total = sum(mix.flows[seg.id].values())
         for c, flow in mix.flows[seg.id].items():
             if c in per_hour:
-                per_hour[c] += per_interval * (flow / total) * 60.0 / dt
+                mine = per_interval * (flow / total) * 60.0 / dt
+                per_hour[c] += mine
+                users[c][seg.id] = mine
     if templates is None:
         # 8 hours with an hour's break and 4 hours, where they fit in the staffing window; a
         # window shorter than 4 hours is one shift of its own length.
@@ -370,6 +380,8 @@ def staff_by_interval(
                 max_occupancy=max_occupancy,
                 shrinkage=shrinkage,
             ).scheduled
+        if raise_requirement is not None:
+            req = np.asarray(raise_requirement(c, lam, req, users[c]), dtype=int)
         # Shift templates live on the clock; shift them to the staffing window's intervals.
         pools = [p for p in network.pools if c in p.channels]
         rate = (sum(p.cost_per_hour for p in pools) / len(pools)) if pools else 1.0

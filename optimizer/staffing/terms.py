@@ -1,0 +1,183 @@
+r"""How staffing prices a plan: the one set of formulas the solver optimises and the evaluator
+recomputes. Money is in the network's currency for one day of the staffing window.
+
+A staffing plan splits each segment's contacts over the channels it can use (``channel_split``:
+segment -> channel -> share) and puts staff on duty on each staffed channel (``staffing``:
+channel -> staff per interval). The day is one or more intervals t of :math:`H_t` hours: one
+*average hour* repeated over ``hours_per_day`` (a ``staffing`` tuple of length 1), or the
+network's staffing intervals (length = the segments' ``arrival_profile``), each segment's
+``demand_per_day`` spread over them by its profile.
+
+.. math::
+
+    \text{cost} &= \sum_t H_t \Big( \sum_c r_c\, n_{ct}
+        + \sum_{s,c} \lambda_{sct} (k_c + \pi (1 - q_{sc})) \Big) \\
+    \text{value} &= \sum_t H_t \sum_{s,c} \lambda_{sct} \Big( \delta_s \frac{W_c(n_{ct},
+        \lambda_{ct})}{60} + P^{ab}_c(n_{ct}, \lambda_{ct})\, v_s\, \chi_s \Big)
+
+:math:`\lambda_{sct}`: segment s's contacts per hour on channel c in interval t (its share of
+the segment's rate), :math:`\lambda_{ct} = \sum_s \lambda_{sct}`; :math:`n_{ct}`: staff on duty;
+:math:`r_c`: the price of a staff hour on c, the head-count-weighted mean ``cost_per_hour`` of
+the pools that staff it (:func:`channel_rates`); :math:`k_c`: ``cost_per_contact``;
+:math:`\pi`: ``preference_cost`` per contact on a channel the segment does not prefer
+(:math:`q_{sc}`: its ``channel_preference``); :math:`\delta_s`: the segment's
+``downtime_cost_per_hour`` (the price of a customer's hour of waiting); :math:`W_c`: the mean
+wait in minutes, Erlang C, or Erlang A where the channel has ``patience_min`` (then
+:math:`P^{ab}_c` is the probability a contact abandons, priced at the segment's
+``value_per_customer`` :math:`v_s` times its ``churn_sensitivity`` :math:`\chi_s`: an abandoned
+contact is a lost customer with that probability). A self-service channel (capacity, no staff)
+and one whose contacts take no time wait 0; a channel with contacts and neither a service time
+nor a capacity cannot be measured: its wait counts 0 and a note says so.
+
+Objectives (:class:`~servopt.optimizer.params.ObjectiveOptions`): ``cost``, ``value`` and
+``weighted``; the staffing method cannot hold a cap (``max_cost``, ``max_value``) and refuses
+one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from servopt.models.entities import Channel
+from servopt.models.errors import Problem
+from servopt.models.network import ServiceNetwork
+from servopt.models.plan import Plan
+from servopt.optimizer.params import Objective, ObjectiveOptions
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffingOptions(ObjectiveOptions):
+    """How staffing prices and solves (the figures are in the module docstring).
+
+    ``hours_per_day``: the day of the average-hour model (``demand_per_day`` over these hours);
+    ``max_occupancy``: the most a staffed channel's staff may be busy (a hard limit in every
+    interval); ``preference_cost``: :math:`\\pi`; ``by_interval``: staff each staffing interval
+    (the segments' arrival profiles) and cover it with shifts, with every interval at least at
+    service level ``target_sl`` within ``target_s`` seconds (Erlang C).
+    """
+
+    hours_per_day: float = 8.0
+    max_occupancy: float = 0.85
+    preference_cost: float = 0.0
+    by_interval: bool = False
+    target_sl: float = 0.8
+    target_s: float = 20.0
+
+    def objective_problems(self) -> list[Problem]:
+        problems = super().objective_problems()
+        checks = (
+            ("hours_per_day", 0.0 < self.hours_per_day <= 24.0, "in (0, 24] hours"),
+            ("max_occupancy", 0.0 < self.max_occupancy <= 1.0, "in (0, 1]"),
+            ("preference_cost", self.preference_cost >= 0.0, "a price >= 0"),
+            ("target_sl", 0.0 < self.target_sl < 1.0, "in (0, 1)"),
+            ("target_s", self.target_s >= 0.0, "seconds >= 0"),
+        )
+        for name, ok, expected in checks:
+            v = getattr(self, name)
+            if not isinstance(v, int | float) or not math.isfinite(v) or not ok:
+                problems.append(Problem(name, f"must be {expected}, got {v!r}"))
+        return problems
+
+    @property
+    def weights(self) -> tuple[float, float]:
+        """(cost weight, value weight) of the scalar the solver minimises."""
+        if self.objective is Objective.COST:
+            return 1.0, 0.0
+        if self.objective is Objective.VALUE:
+            return 0.0, 1.0
+        return 1.0, self.value_weight
+
+
+#: Staffing holds no cap as a constraint (its waits are not linear in the staff).
+CAPS_HELD: frozenset[str] = frozenset()
+
+#: Every input field staffing reads (see :func:`servopt.optimizer.decision.unused_inputs`).
+READS = frozenset(
+    {
+        "network.currency",
+        "network.staffing_start_min",
+        "network.staffing_interval_min",
+        "channels.cost_per_contact",
+        "channels.service_min",
+        "channels.capacity_per_hour",
+        "channels.availability",
+        "channels.patience_min",
+        "segments.channels",
+        "segments.demand_per_day",
+        "segments.arrival_profile",
+        "segments.downtime_cost_per_hour",
+        "segments.value_per_customer",
+        "segments.churn_sensitivity",
+        "segments.channel_preference",
+        "segments.max_wait_h",
+        "pools.headcount",
+        "pools.channels",
+        "pools.cost_per_hour",
+    }
+)
+
+
+def served_by(network: ServiceNetwork, plan: Plan) -> dict[str, tuple[str, ...]]:
+    """The pools that staff each staffed channel under ``plan`` (its pool changes applied)."""
+    out: dict[str, list[str]] = {}
+    for pool_id, chans in plan.pool_channels(network).items():
+        for c in chans:
+            out.setdefault(c, []).append(pool_id)
+    return {c: tuple(ps) for c, ps in out.items()}
+
+
+def channel_rates(network: ServiceNetwork, plan: Plan) -> dict[str, float]:
+    """:math:`r_c`: the price of one staff hour on each staffed channel, the head-count-weighted
+    mean ``cost_per_hour`` of the pools that staff it (their plain mean when none has people)."""
+    heads = plan.headcounts(network)
+    out = {}
+    for c, pools in served_by(network, plan).items():
+        total = sum(heads[p] for p in pools)
+        rates = [network.pool(p).cost_per_hour for p in pools]
+        out[c] = (
+            sum(network.pool(p).cost_per_hour * heads[p] for p in pools) / total
+            if total
+            else sum(rates) / len(rates)
+        )
+    return out
+
+
+def contact_price(network: ServiceNetwork, segment: str, channel: str, pi: float) -> float:
+    """:math:`k_c + \\pi (1 - q_{sc})`: the company's price of one contact of ``segment`` on
+    ``channel``."""
+    pref = network.segment(segment).channel_preference.get(channel, 0.0)
+    return network.index["channels"][channel].cost_per_contact + pi * (1.0 - pref)
+
+
+def measured(channel: Channel) -> bool:
+    """Whether a channel's wait can be computed (a service time or a capacity)."""
+    return channel.service_min is not None or channel.capacity_per_hour is not None
+
+
+def queue(channel: Channel, staff: int, per_hour: float, staffed: bool) -> tuple[float, float]:
+    """(mean wait in minutes, probability of abandoning) of ``channel`` with ``staff`` on duty
+    and ``per_hour`` contacts an hour: Erlang C, or Erlang A with ``patience_min``. A channel
+    without a service time, or self-service (a capacity and no pool ``staffed`` it), waits 0.
+    Overloaded under Erlang C: ``inf``. No staff under Erlang A: everyone waits out their
+    patience and leaves."""
+    from servopt.optimizer.staffing.queueing import erlang_a, wait_min
+
+    aht = (channel.service_min or 0.0) * 60.0
+    if per_hour <= 0 or aht <= 0 or (not staffed and channel.capacity_per_hour is not None):
+        return 0.0, 0.0
+    if channel.patience_min is None:
+        return wait_min(staff, per_hour, aht), 0.0
+    if staff < 1:
+        return channel.patience_min, 1.0
+    fig = erlang_a(staff, per_hour, aht, channel.patience_min * 60.0, 0.0)
+    return float(fig.asa_s) / 60.0, float(fig.abandon_probability)
+
+
+def wait_price(network: ServiceNetwork, segment: str, wait: float, abandon: float) -> float:
+    """The customers' cost of one contact of ``segment`` that waits ``wait`` minutes and
+    abandons with probability ``abandon``: :math:`\\delta_s W / 60 + P^{ab} v_s \\chi_s`."""
+    seg = network.segment(segment)
+    lost = abandon * seg.value_per_customer * seg.churn_sensitivity if abandon else 0.0
+    late = seg.downtime_cost_per_hour * wait / 60.0 if seg.downtime_cost_per_hour else 0.0
+    return late + lost
