@@ -25,7 +25,7 @@ from _common import OUT, REPO, write_csv
 
 
 def row(label: str, r: Any) -> dict[str, Any]:
-    k = r.kpis
+    k = r.kpis.to_dict()
     sla = k["sla"]
     out = {
         "dispatch": label,

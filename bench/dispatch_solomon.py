@@ -86,7 +86,7 @@ def servopt_run(name: str, seconds: float, seed: int) -> tuple[float, int, float
     )
     if not r.is_feasible:
         return float("nan"), 0, r.runtime_s
-    return float(r.kpis["distance"]), int(r.kpis["routes"]), r.runtime_s
+    return float(r.kpis.distance), int(r.kpis.routes), r.runtime_s
 
 
 def _task(args: tuple[str, str, float, int]) -> dict[str, Any]:

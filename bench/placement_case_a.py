@@ -20,6 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
+    from dataclasses import replace
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--weights", type=float, nargs="*", default=[0.003, 0.01, 0.03])
@@ -60,18 +62,17 @@ def main() -> int:
             }
         )
 
-    row("today (21 depots)", Plan(), evaluate_placement(net, Plan(), opts))
-    row("cost-only proposal", proposal, evaluate_placement(net, proposal, opts))
+    row("today (21 depots)", Plan(), evaluate_placement(net, Plan(), opts).kpis.to_dict())
+    row("cost-only proposal", proposal, evaluate_placement(net, proposal, opts).kpis.to_dict())
     params = SolveParams(time_limit_s=args.time_limit)
     for w in [0.0, *args.weights]:
-        r = solve_placement(
-            net, opts, params, objective="weighted" if w else "cost", value_weight=w
-        )
+        objective = "weighted" if w else "cost"
+        r = solve_placement(net, replace(opts, objective=objective, value_weight=w), params)
         assert r.plan is not None
         row(
             "servopt least cost" if not w else f"servopt cost + {w:g} x downtime",
             r.plan,
-            dict(r.kpis),
+            r.kpis.to_dict(),
             r.status.value,
             r.gap,
         )
