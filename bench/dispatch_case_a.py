@@ -46,7 +46,7 @@ def row(label: str, r: Any) -> dict[str, Any]:
         "cost_repeat_visits": round(k["cost_parts"]["repeat_visits"]),
         "cost": round(r.objective["cost"]),
         "downtime": round(r.objective["value"]),
-        "objective": round(r.objective["objective"]),
+        "objective": round(r.objective["weighted"]),
         "runtime_s": round(r.runtime_s, 1),
     }
     for seg, v in sla.items():

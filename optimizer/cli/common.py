@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +28,7 @@ import click
 from servopt.models.errors import BadInputError, ServoptError
 from servopt.models.formats import NetworkFormat, load_network
 from servopt.models.io import check_writable, write_atomic
-from servopt.optimizer.params import SEED_LIMIT
+from servopt.optimizer.params import SEED_LIMIT, Objective, ObjectiveOptions
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # a failure the tool reports: a solver that cannot run or that failed
@@ -315,33 +316,53 @@ JSON_OUT = output_option(
     "file is a valid input to `servopt evaluate`.",
 )
 
+
+def field_option(cls: type[Any], field: str, *decls: str, **kw: Any) -> Callable[[F], F]:
+    """A click option setting field ``field`` of the options dataclass ``cls``, its default the
+    field's own (one home for every default: the library's and the command line's agree).
+
+    >>> from servopt.optimizer.params import ObjectiveOptions
+    >>> field_option(ObjectiveOptions, "value_weight", "--value-weight")  # doctest: +ELLIPSIS
+    <function ...>
+    """
+    from dataclasses import MISSING, fields
+
+    (f,) = [f for f in fields(cls) if f.name == field]
+    default = None if f.default is MISSING else f.default
+    default = default.value if isinstance(default, StrEnum) else default
+    kw.setdefault("show_default", default is not None and not kw.get("is_flag"))
+    return click.option(*decls, field, default=default, **kw)
+
+
 OBJECTIVE_OPTIONS = [
-    click.option(
+    field_option(
+        ObjectiveOptions,
+        "objective",
         "--objective",
-        type=click.Choice(["cost", "value", "weighted"]),
-        default="cost",
-        show_default=True,
+        type=click.Choice([o.value for o in Objective]),
         help="cost: the company's cost; value: the customers' cost (what each is: the "
         "command's help); weighted: cost + W x value.",
     ),
-    click.option(
+    field_option(
+        ObjectiveOptions,
+        "value_weight",
         "--value-weight",
         type=NON_NEGATIVE,
-        default=1.0,
-        show_default=True,
         help="W for --objective weighted.",
     ),
-    click.option(
+    field_option(
+        ObjectiveOptions,
+        "max_cost",
         "--max-cost",
         type=NON_NEGATIVE,
-        default=None,
         help="Cap on the company's cost, held as a constraint (a decision whose method cannot "
         "hold it refuses it).",
     ),
-    click.option(
+    field_option(
+        ObjectiveOptions,
+        "max_value",
         "--max-value",
         type=NON_NEGATIVE,
-        default=None,
         help="Cap on the customers' cost, held as a constraint (as --max-cost).",
     ),
 ]

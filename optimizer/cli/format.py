@@ -10,6 +10,12 @@ def _units(result: Result) -> Units:
     return result.units or Units("CU", "period")
 
 
+def _parts(what: str, u: Units, parts: dict[str, float], digits: int) -> str:
+    """One line: ``what`` in its units, then each part and its amount."""
+    amounts = ", ".join(f"{n} {v:,.{digits}f}" for n, v in parts.items())
+    return f"{what} ({u.currency} per {u.period}): {amounts}"
+
+
 def format_placement(result: Result) -> str:
     """Open depots, the company's cost by part, the customers' downtime, waits per segment."""
     k, u = result.kpis, _units(result)
@@ -44,14 +50,8 @@ def format_dispatch(result: Result) -> str:
         f"distance {k.distance:,.1f} km  overtime {k.overtime_h:,.1f} h  "
         f"expected repeat visits {k.repeat_visits_expected:,.1f}"
     ]
-    out.append(
-        f"company cost ({u.currency} per {u.period}): "
-        + ", ".join(f"{n} {v:,.0f}" for n, v in k.cost_parts.items())
-    )
-    out.append(
-        f"customers' downtime ({u.currency} per {u.period}): "
-        + ", ".join(f"{n} {v:,.0f}" for n, v in k.value_parts.items())
-    )
+    out.append(_parts("company cost", u, k.cost_parts, 0))
+    out.append(_parts("customers' downtime", u, k.value_parts, 0))
     out.append("SLA by segment (on time / due today; dropped; deferred to tomorrow)")
     for seg, v in k.sla.items():
         att = "-" if v.attainment is None else f"{v.attainment:.1%}"
@@ -88,14 +88,8 @@ def format_staffing(result: Result) -> str:
             f"{len(k.intervals)} intervals of {k.intervals[0][1] * 60:g} min from "
             f"{_clock(k.intervals[0][0])}"
         ]
-    out.append(
-        f"company cost ({u.currency} per {u.period}): "
-        + ", ".join(f"{n} {v:,.2f}" for n, v in k.cost_parts.items())
-    )
-    out.append(
-        f"customers' cost of waiting ({u.currency} per {u.period}): "
-        + ", ".join(f"{n} {v:,.2f}" for n, v in k.value_parts.items())
-    )
+    out.append(_parts("company cost", u, k.cost_parts, 2))
+    out.append(_parts("customers' cost of waiting", u, k.value_parts, 2))
     out.append("channels (staff on duty; contacts a day; highest occupancy; mean wait)")
     for c, f in k.channels.items():
         if not f.contacts_per_day and not any(f.staff):

@@ -18,7 +18,6 @@ from servopt.models.formats import solve_rules
 from servopt.optimizer.cli.common import (
     FORMAT,
     FRACTION,
-    HOURS_PER_DAY,
     JSON_OUT,
     NON_NEGATIVE,
     OBJECTIVE_OPTIONS,
@@ -30,6 +29,7 @@ from servopt.optimizer.cli.common import (
     TARGET_SL,
     Number,
     build_options,
+    field_option,
     load_input,
     report,
     reports_errors,
@@ -37,6 +37,9 @@ from servopt.optimizer.cli.common import (
     with_options,
 )
 from servopt.optimizer.cli.format import format_result
+from servopt.optimizer.dispatch.terms import DispatchOptions
+from servopt.optimizer.placement.terms import PlacementOptions
+from servopt.optimizer.staffing.terms import StaffingOptions
 
 
 @click.group()
@@ -57,25 +60,24 @@ def solve() -> None:
 
 #: The flags of placement, named as the fields of PlacementOptions.
 PLACEMENT_FLAGS = [
-    click.option(
+    field_option(
+        PlacementOptions,
+        "service_level",
         "--service-level",
         type=SERVICE_LEVEL,
-        default=0.95,
-        show_default=True,
         help="Probability a request finds its part in stock.",
     ),
-    click.option(
-        "--max-wait-hours",
+    field_option(
+        PlacementOptions,
         "max_wait_h",
+        "--max-wait-hours",
         type=NON_NEGATIVE,
-        default=None,
         help="Hard maximum expected parts wait for every site.",
     ),
-    click.option(
-        "--segment-max-wait/--no-segment-max-wait",
+    field_option(
+        PlacementOptions,
         "enforce_segment_max_wait",
-        default=False,
-        show_default=True,
+        "--segment-max-wait/--no-segment-max-wait",
         help="Make each segment's max_wait_h a hard constraint.",
     ),
 ]
@@ -133,7 +135,6 @@ def solve_placement_cmd(
     """
     from servopt.optimizer.params import SolveParams
     from servopt.optimizer.placement.solve import choose_service_level, solve_placement
-    from servopt.optimizer.placement.terms import PlacementOptions
 
     net = load_input(file, fmt)
     options = build_options(PlacementOptions, flags, rules=solve_rules(fmt, "placement"))
@@ -163,18 +164,18 @@ def _service_levels(text: str) -> tuple[float, ...]:
 
 #: The flags of dispatch, named as the fields of DispatchOptions.
 DISPATCH_FLAGS = [
-    click.option(
+    field_option(
+        DispatchOptions,
+        "sla",
         "--sla",
         type=click.Choice(["soft", "hard"]),
-        default="soft",
-        show_default=True,
         help="Job deadlines: priced per started hour late (soft) or binding (hard).",
     ),
-    click.option(
+    field_option(
+        DispatchOptions,
+        "drop_cost",
         "--drop-cost",
         type=NON_NEGATIVE,
-        default=10_000.0,
-        show_default=True,
         help="The company's price of leaving a job undone today, on top of the customer's "
         "downtime.",
     ),
@@ -248,7 +249,6 @@ def solve_dispatch_cmd(
     """
     from servopt.models.io import load_plan
     from servopt.optimizer.dispatch.solve import solve_dispatch
-    from servopt.optimizer.dispatch.terms import DispatchOptions
     from servopt.optimizer.params import SolveParams
 
     net = load_input(file, fmt, distance)
@@ -267,33 +267,47 @@ def solve_dispatch_cmd(
 
 #: The flags of staffing, named as the fields of StaffingOptions.
 STAFFING_FLAGS = [
-    HOURS_PER_DAY,
-    click.option("--max-occupancy", type=OCCUPANCY, default=0.85, show_default=True),
-    click.option(
+    field_option(
+        StaffingOptions,
+        "hours_per_day",
+        "--hours-per-day",
+        type=Number(0, 24, min_open=True),
+        help="Opening hours over which each segment's demand_per_day arrives.",
+    ),
+    field_option(
+        StaffingOptions,
+        "max_occupancy",
+        "--max-occupancy",
+        type=OCCUPANCY,
+        help="The most a staffed channel's staff may be busy, in every interval.",
+    ),
+    field_option(
+        StaffingOptions,
+        "preference_cost",
         "--preference-cost",
         type=NON_NEGATIVE,
-        default=0.0,
-        show_default=True,
         help="Price per contact routed to a channel the segment does not prefer.",
     ),
-    click.option(
+    field_option(
+        StaffingOptions,
+        "by_interval",
         "--by-interval",
         is_flag=True,
         help="Size every staffed channel per staffing interval (segments' "
         "arrival_profile) and cover the requirements with shifts.",
     ),
-    click.option(
+    field_option(
+        StaffingOptions,
+        "target_sl",
         "--target-sl",
         type=TARGET_SL,
-        default=0.8,
-        show_default=True,
         help="With --by-interval: service level to reach.",
     ),
-    click.option(
+    field_option(
+        StaffingOptions,
+        "target_s",
         "--target-s",
         type=NON_NEGATIVE,
-        default=20.0,
-        show_default=True,
         help="With --by-interval: answer-time threshold, seconds.",
     ),
 ]
@@ -337,7 +351,7 @@ def solve_staffing_cmd(
     """
     from servopt.models.io import load_plan
     from servopt.optimizer.params import SolveParams
-    from servopt.optimizer.staffing import StaffingOptions, solve_staffing
+    from servopt.optimizer.staffing import solve_staffing
 
     net = load_input(file, None)
     plan = load_plan(plan_file, net) if plan_file else None

@@ -6,14 +6,20 @@ r"""Channels by segment: which channels carry each segment's demand, and the sta
     \text{s.t.}\; & \sum_{c: (s,c) \in E} f_{sc} = d_s \quad \forall s           && (1)\\
         & \sum_s f_{sc} \, a_c / 60 \le \rho_{\max} n_c \quad \forall c \in S    && (2)\\
         & \sum_s f_{sc} \le K_c \quad \forall c \text{ self-service}          && (3)\\
-        & n_c \le N_c \text{ (staff available)},\; n_c \in \mathbb{Z}_{\ge 0},\; f \ge 0
+        & n_c = \sum_{p \in P_c} x_{pc} \quad \forall c \in S,\qquad
+          \sum_{c: p \in P_c} x_{pc} \le H_p \quad \forall p                    && (4)\\
+        & n_c \in \mathbb{Z}_{\ge 0},\; x \ge 0,\; f \ge 0
 
 E: the accessibility edges (a segment has no variable for a channel it cannot use, so it can
 never be assigned to one); d_s: the segment's contacts per hour (``demand_per_day`` over
 ``hours_per_day``); k_c: cost per contact; q_sc in [0, 1]: the segment's preference for the
 channel, priced at pi per contact not on a preferred channel; S: staffed channels (those a pool
-lists), a_c their handling time in minutes, n_c the staff on duty, h_c their cost per hour, N_c
-the head count of the pools that staff them; K_c: a self-service channel's capacity per hour.
+lists), a_c their handling time in minutes, n_c the staff on duty, h_c the price of a staff
+hour (:func:`~servopt.optimizer.staffing.terms.channel_rates`); P_c the pools that staff c, H_p
+a pool's head count and x_pc its people on c (4: a pool that staffs two channels splits its
+people, never counted on both; x may be fractional, as integer n_c and H_p admit an integer
+split, the transportation polytope being integral); K_c: a self-service channel's capacity per
+hour.
 The expected wait of each segment follows from Erlang C at each staffed channel with the
 resulting load and staff, weighted by the segment's flows; segments whose wait exceeds their
 ``max_wait_h`` are reported.
@@ -35,7 +41,7 @@ from servopt.models.plan import Plan
 from servopt.optimizer.params import SolveParams
 from servopt.optimizer.result import Status, json_ready
 from servopt.optimizer.staffing.queueing import wait_min
-from servopt.optimizer.staffing.terms import channel_rates
+from servopt.optimizer.staffing.terms import channel_rates, served_by
 
 
 @dataclass(frozen=True)
@@ -82,10 +88,7 @@ def plan_channels(
         raise BadInputError(f"hours_per_day must be > 0, got {hours_per_day!r}")
     plan = plan or Plan()
     heads = plan.headcounts(network)
-    served_by: dict[str, set[str]] = {}
-    for pool_id, chans in plan.pool_channels(network).items():
-        for ch in chans:
-            served_by.setdefault(ch, set()).add(pool_id)
+    pools = served_by(network, plan)
     channels = network.index["channels"]
     staffed = plan.channel_staff(network)
     hourly = channel_rates(network, plan)
@@ -130,7 +133,7 @@ def plan_channels(
             network,
             demand,
             heads,
-            {c: served_by[c] for c in staffed},
+            {c: set(pools[c]) for c in staffed},
             hourly,
             max_occupancy,
             preference_cost,
@@ -310,6 +313,7 @@ def staff_by_interval(
     max_occupancy: float = 0.85,
     shrinkage: float = 0.0,
     templates: Any = None,
+    preference_cost: float = 0.0,
     raise_requirement: Any = None,
 ) -> IntervalStaffing:
     """Interval-by-interval staffing of every staffed channel, then shifts.
@@ -332,7 +336,12 @@ def staff_by_interval(
     lengths = {len(s.arrival_profile) for s in network.segments if s.arrival_profile}
     n = lengths.pop() if lengths else max(1, round(8 * 60 / dt))
     mix = plan_channels(
-        network, plan, params, hours_per_day=n * dt / 60.0, max_occupancy=max_occupancy
+        network,
+        plan,
+        params,
+        hours_per_day=n * dt / 60.0,
+        max_occupancy=max_occupancy,
+        preference_cost=preference_cost,
     )
     if not mix.status.has_plan:
         return IntervalStaffing(mix.status, mix, dt, t0, diagnostics=mix.diagnostics)

@@ -28,33 +28,47 @@ import networkx as nx
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
 from servopt.optimizer.result import Result
-from servopt.optimizer.staffing.terms import StaffingOptions, channel_rates, served_by
+from servopt.optimizer.staffing.terms import StaffingOptions, channel_rates, day_of, served_by
 
 _REL = 1e-6
 
 
 def _per_hour(network: ServiceNetwork, plan: Plan, options: StaffingOptions) -> list[dict]:
-    """Contacts per hour of each (segment, channel) in each interval, and the interval's hours:
-    [(hours, {(s, c): rate})]."""
-    staff = plan.staffing or {}
-    length = max((len(v) for v in staff.values()), default=1)
-    segs = [s for s in network.segments if s.demand_per_day > 0]
+    """Contacts per hour of each (segment, channel) in each interval of the plan's day
+    (:func:`~servopt.optimizer.staffing.terms.day_of`), and the interval's hours:
+    [{"hours": h, "rate": {(s, c): rate}}]."""
+    length = max((len(v) for v in (plan.staffing or {}).values()), default=1)
+    day = day_of(network, length, options.hours_per_day)
     out = []
-    for t in range(length):
-        if length == 1:
-            hours, frac = options.hours_per_day, dict.fromkeys((s.id for s in segs), 1.0)
-        else:
-            hours = network.staffing_interval_min / 60.0
-            frac = {}
-            for s in segs:
-                w = list(s.arrival_profile) or [1.0] * length
-                frac[s.id] = w[t] / sum(w)
-        rate = {}
-        for s in segs:
-            for c, share in (plan.channel_split or {}).get(s.id, {}).items():
-                rate[s.id, c] = s.demand_per_day * frac[s.id] * share / hours
+    for t, hours in enumerate(day.hours):
+        rate = {
+            (s.id, c): day.per_hour(s.demand_per_day, s.id, t) * share
+            for s in network.segments
+            if s.demand_per_day > 0
+            for c, share in (plan.channel_split or {}).get(s.id, {}).items()
+        }
         out.append({"hours": hours, "rate": rate})
     return out
+
+
+def staff_fits(
+    heads: dict[str, int], pools: dict[str, tuple[str, ...]], staff: dict[str, int]
+) -> bool:
+    """Whether ``staff`` (channel -> people on duty) can be drawn from the pools that staff each
+    channel (``pools``), a pool's ``heads`` split among its channels: a maximum flow from
+    pools to channels carries every staff member (a plain sum per channel when no pool with
+    people staffs two channels)."""
+    shared = any(heads[p] and sum(p in ps for ps in pools.values()) > 1 for p in heads)
+    if not shared:
+        return all(n <= sum(heads[p] for p in pools.get(c, ())) for c, n in staff.items() if n)
+    g = nx.DiGraph()
+    for c, ps in pools.items():
+        g.add_edge(("c", c), "sink", capacity=staff.get(c, 0))
+        for p in ps:
+            g.add_edge("source", ("p", p), capacity=heads[p])
+            g.add_edge(("p", p), ("c", c), capacity=heads[p])
+    need = sum(staff.get(c, 0) for c in pools)
+    return need == 0 or nx.maximum_flow_value(g, "source", "sink") >= need
 
 
 def _staff(plan: Plan, channel: str, t: int) -> int:
@@ -84,25 +98,17 @@ def plan_violations(network: ServiceNetwork, plan: Plan, options: StaffingOption
             out.append(f"segment {seg.id!r}: shares sum to {sum(mine.values()):g}, not 1")
     pools = served_by(network, plan)
     heads = plan.headcounts(network)
-    for c, on_duty in (plan.staffing or {}).items():
-        if c not in pools and any(on_duty):
+    for c, per_interval in (plan.staffing or {}).items():
+        if c not in pools and any(per_interval):
             out.append(f"channel {c!r} has staff on duty, but no pool staffs it")
     days = _per_hour(network, plan, options)
     for t, day in enumerate(days):
         when = "" if len(days) == 1 else f" in interval {t}"
-        g = nx.DiGraph()
-        need = 0
-        for c, ps in pools.items():
-            n = _staff(plan, c, t)
-            need += n
-            g.add_edge(("c", c), "sink", capacity=n)
-            for p in ps:
-                g.add_edge("source", ("p", p), capacity=heads[p])
-                g.add_edge(("p", p), ("c", c), capacity=heads[p])
-        if need and nx.maximum_flow_value(g, "source", "sink") < need:
+        on_duty = {c: _staff(plan, c, t) for c in pools}
+        if not staff_fits(heads, pools, on_duty):
             out.append(
-                f"staff on duty{when} ({need}) cannot be drawn from the pools' head counts "
-                f"({', '.join(f'{c} {_staff(plan, c, t)}' for c in pools)})"
+                f"staff on duty{when} ({sum(on_duty.values())}) cannot be drawn from the pools' "
+                f"head counts ({', '.join(f'{c} {n}' for c, n in on_duty.items())})"
             )
         load: dict[str, float] = {}
         for (_s, c), r in day["rate"].items():

@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
 from servopt.optimizer.result import Kpis, Result, Units, evaluated
@@ -29,10 +28,11 @@ from servopt.optimizer.staffing.terms import (
     StaffingOptions,
     channel_rates,
     contact_price,
+    day_of,
     measured,
     queue,
     served_by,
-    wait_price,
+    wait_prices,
 )
 
 
@@ -86,46 +86,6 @@ class StaffingKpis(Kpis):
     segments_over_target: tuple[str, ...]
     requirements: dict[str, tuple[int, ...]] | None = None
     solve: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class Day:
-    """The day a staffing plan is priced over: ``hours[t]`` per interval, each segment's share
-    of its daily contacts in each interval, and the interval starts (minutes)."""
-
-    hours: tuple[float, ...]
-    share: dict[str, tuple[float, ...]]
-    starts: tuple[float, ...]
-
-    def per_hour(self, demand_per_day: float, segment: str, t: int) -> float:
-        return demand_per_day * self.share[segment][t] / self.hours[t]
-
-
-def day_of(network: ServiceNetwork, intervals: int, hours_per_day: float) -> Day:
-    """One average hour (``intervals`` 1) or the network's staffing intervals, each segment's
-    ``demand_per_day`` spread over them by its ``arrival_profile`` (evenly without one)."""
-    segs = [s for s in network.segments if s.demand_per_day > 0]
-    if intervals == 1:
-        return Day((hours_per_day,), {s.id: (1.0,) for s in segs}, (network.staffing_start_min,))
-    profiles = {len(s.arrival_profile) for s in network.segments if s.arrival_profile}
-    if profiles and profiles != {intervals}:
-        raise BadInputError(
-            [
-                Problem(
-                    "staffing",
-                    f"gives staff for {intervals} intervals; the network's arrival profiles have "
-                    f"{profiles.pop()} (one number for the average hour, or one per interval)",
-                )
-            ]
-        )
-    dt = network.staffing_interval_min
-    share = {}
-    for s in segs:
-        w = list(s.arrival_profile) or [1.0] * intervals
-        total = sum(w)
-        share[s.id] = tuple(x / total for x in w)
-    starts = tuple(network.staffing_start_min + t * dt for t in range(intervals))
-    return Day((dt / 60.0,) * intervals, share, starts)
 
 
 def default_split(network: ServiceNetwork, segment: str) -> dict[str, float]:
@@ -214,7 +174,7 @@ def staffing_kpis(
     rates = channel_rates(network, plan)
     used = sorted({c for sp in split.values() for c in sp} | set(staff))
     n_of = {c: staff.get(c, (0,) * length) for c in used}
-    cost_staff = cost_contacts = waiting = abandon = 0.0
+    cost_contacts = waiting = abandon = 0.0
     ch_fig: dict[str, dict[str, Any]] = {
         c: {"contacts": 0.0, "hours": 0.0, "cost": 0.0, "occ": None, "w": 0.0, "ab": 0.0}
         for c in used
@@ -251,15 +211,13 @@ def staffing_kpis(
             for s, x in lam.items():
                 k = contact_price(network, s, c, options.preference_cost)
                 cost_contacts += x * hours * k
-                seg = network.segment(s)
-                late = seg.downtime_cost_per_hour * w / 60.0 if seg.downtime_cost_per_hour else 0.0
-                price = wait_price(network, s, w, pab)
+                late, lost = wait_prices(network, s, w, pab)
                 waiting += x * hours * late
-                abandon += x * hours * (price - late)
+                abandon += x * hours * lost
                 g = seg_fig[s]
                 g["contacts"] += x * hours
                 g["wait"] += x * hours * w
-                g["lost"] += x * hours * (price - late)
+                g["lost"] += x * hours * lost
                 g["w"] += x * hours * late
     cost_staff = sum(f["cost"] for f in ch_fig.values())
     channels = {

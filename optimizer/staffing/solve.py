@@ -44,12 +44,14 @@ import numpy as np
 
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
-from servopt.optimizer.decision import refuse_caps
+from servopt.optimizer.decision import refuse_caps, unused_inputs
 from servopt.optimizer.params import Objective, SolveParams
 from servopt.optimizer.result import Result, Status
+from servopt.optimizer.staffing.check import staff_fits
 from servopt.optimizer.staffing.evaluate import evaluate_staffing, staffing_units
 from servopt.optimizer.staffing.terms import (
     CAPS_HELD,
+    READS,
     StaffingOptions,
     channel_rates,
     contact_price,
@@ -109,7 +111,7 @@ def solve_staffing(
         base.replace(channel_split=split, staffing={c: (n,) for c, n in staff.items()}),
         options,
     )
-    return _solved(result, status, t0, params, mix.diagnostics, solve=steps)
+    return _solved(network, result, status, t0, params, mix.diagnostics, solve=steps)
 
 
 def _no_plan(
@@ -130,6 +132,26 @@ def _no_plan(
         units=staffing_units(network),
         options=options,
     )
+
+
+def channel_price(
+    network: ServiceNetwork,
+    options: StaffingOptions,
+    rates: dict[str, float],
+    c: str,
+    n: int,
+    lam: dict[str, float],
+) -> float:
+    """The scalar the solver minimises for one channel, per hour: with ``n`` staff and ``lam``
+    (segment -> contacts an hour), :math:`w_C` x (staff and contacts) + :math:`w_V` x the
+    customers' waiting and abandonment (:mod:`~servopt.optimizer.staffing.terms`)."""
+    wc, wv = options.weights
+    w, pab = queue(network.index["channels"][c], n, sum(lam.values()), c in rates)
+    total = wc * rates.get(c, 0.0) * n
+    for s, x in lam.items():
+        k = contact_price(network, s, c, options.preference_cost)
+        total += x * (wc * k + wv * wait_price(network, s, w, pab))
+    return total
 
 
 class _Search:
@@ -154,22 +176,11 @@ class _Search:
         self.pools = served_by(network, plan)
         self.heads = plan.headcounts(network)
         self.chans = network.index["channels"]
-        self.shared = any(
-            sum(p in ps for ps in self.pools.values()) > 1 for p in self.heads if self.heads[p]
-        )
         self.demand = {s: sum(f.values()) for s, f in self.flows.items()}
 
     # ------------------------------------------------------------------ prices
     def channel_price(self, c: str, n: int, lam: dict[str, float]) -> float:
-        """Price per hour of channel ``c`` with ``n`` staff and ``lam`` (segment -> contacts an
-        hour): the weighted staff, contact and customers' prices."""
-        load = sum(lam.values())
-        w, pab = queue(self.chans[c], n, load, c in self.rates)
-        total = self.wc * self.rates.get(c, 0.0) * n
-        for s, x in lam.items():
-            k = contact_price(self.net, s, c, self.opt.preference_cost)
-            total += x * (self.wc * k + self.wv * wait_price(self.net, s, w, pab))
-        return total
+        return channel_price(self.net, self.opt, self.rates, c, n, lam)
 
     def loads(self, flows: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
         out: dict[str, dict[str, float]] = {}
@@ -186,31 +197,37 @@ class _Search:
 
     # ------------------------------------------------------------------ staff step
     def fits(self, staff: dict[str, int]) -> bool:
-        """Whether the staff can be drawn from the pools (max flow when a pool is shared)."""
-        if not self.shared:
-            return all(n <= sum(self.heads[p] for p in self.pools[c]) for c, n in staff.items())
-        import networkx as nx
-
-        g = nx.DiGraph()
-        for c, ps in self.pools.items():
-            g.add_edge(("c", c), "t", capacity=staff.get(c, 0))
-            for p in ps:
-                g.add_edge("s", ("p", p), capacity=self.heads[p])
-                g.add_edge(("p", p), ("c", c), capacity=self.heads[p])
-        return nx.maximum_flow_value(g, "s", "t") >= sum(staff.values())
+        return staff_fits(self.heads, self.pools, staff)
 
     def floor(self, c: str, lam: dict[str, float]) -> int:
-        """The least staff that keeps channel ``c`` within ``max_occupancy`` (and stable)."""
+        """The least staff on channel ``c`` within ``max_occupancy``, and, as the cost plan
+        has it, for the strictest ``max_wait_h`` of the segments on it where its pools allow."""
+        from servopt.optimizer.staffing.channels import _staff_for_wait
+
         aht = self.chans[c].service_min or 0.0
-        work = sum(lam.values()) * aht / 60.0
-        return math.ceil(work / self.opt.max_occupancy - 1e-9) if work > 0 else 0
+        load = sum(lam.values())
+        work = load * aht / 60.0
+        least = math.ceil(work / self.opt.max_occupancy - 1e-9) if work > 0 else 0
+        targets = [self.net.segment(s).max_wait_h for s in lam]
+        target_min = min((t * 60.0 for t in targets if t is not None), default=math.inf)
+        need = _staff_for_wait(self.net, c, load, target_min) if work > 0 else None
+        cap = sum(self.heads[p] for p in self.pools.get(c, ()))
+        if need is not None and need <= cap:
+            least = max(least, need)
+        return least
 
     def staff_step(self) -> bool:
+        """Staff every channel at its floor, then add people where the price falls most; kept
+        when the price falls, or when the split moved load onto a channel below its floor."""
         lam = self.loads(self.flows)
         before = self.price(self.flows)
-        staff = {c: max(self.floor(c, lam.get(c, {})), 0) for c in self.staff}
+        floors = {c: self.floor(c, lam.get(c, {})) for c in self.staff}
+        below = any(self.staff[c] < n for c, n in floors.items())
+        staff = dict(floors)
         if not self.fits(staff):
-            staff = dict(self.staff)
+            staff = {c: max(n, self.staff[c]) for c, n in floors.items()}
+            if not self.fits(staff):
+                staff, below = dict(self.staff), False
         gain = {
             c: self.channel_price(c, n, lam.get(c, {}))
             - self.channel_price(c, n + 1, lam.get(c, {}))
@@ -230,7 +247,7 @@ class _Search:
         old = self.staff
         self.staff = staff
         after = self.price(self.flows)
-        if after < before - _GAIN * max(abs(before), 1.0):
+        if below or after < before - _GAIN * max(abs(before), 1.0):
             return True
         self.staff = old
         return False
@@ -317,8 +334,8 @@ class _Search:
         rounds = 0
         while rounds < 50 and time.perf_counter() < self.deadline:
             rounds += 1
-            moved = self.staff_step()
-            moved = self.split_step() or moved
+            moved = self.split_step()
+            moved = self.staff_step() or moved  # last: the staff fits the final split
             if not moved:
                 break
         return {
@@ -349,9 +366,7 @@ def _by_interval(
 ) -> Result:
     from servopt.optimizer.staffing.channels import staff_by_interval
 
-    wc, wv = options.weights
     rates = channel_rates(network, plan)
-    chans = network.index["channels"]
 
     def raise_requirement(
         c: str, per_hour: np.ndarray, req: np.ndarray, users: dict[str, np.ndarray]
@@ -364,11 +379,10 @@ def _by_interval(
         for t, lam in enumerate(per_hour):
             if lam <= 0:
                 continue
+            here = {s: float(u[t]) for s, u in users.items() if u[t] > 0}
 
-            def price(n: int, t: int = t, lam: float = lam) -> float:
-                w, pab = queue(chans[c], n, lam, True)
-                v = sum(u[t] * wait_price(network, s, w, pab) for s, u in users.items())
-                return wc * rates.get(c, 0.0) * n + wv * v
+            def price(n: int, here: dict[str, float] = here) -> float:
+                return channel_price(network, options, rates, c, n, here)
 
             while out[t] < cap and price(int(out[t]) + 1) < price(int(out[t])) - 1e-12:
                 if time.perf_counter() > deadline:
@@ -383,6 +397,7 @@ def _by_interval(
         target_sl=options.target_sl,
         target_s=options.target_s,
         max_occupancy=options.max_occupancy,
+        preference_cost=options.preference_cost,
         raise_requirement=raise_requirement,
     )
     mix = staffing.mix
@@ -400,18 +415,26 @@ def _by_interval(
         status = Status.FEASIBLE
     solve_info = {
         "method": "interval sizing (Erlang C service level"
-        + (", raised while the interval's price falls" if wc != 1 or wv else "")
+        + (", raised while the interval's price falls" if options.weights[1] else "")
         + "), shifts by MILP",
         "shift_cost": staffing.cost,
         "shifts": {ch.channel: dict(ch.schedule.starts) for ch in staffing.channels},
     }
     need = {ch.channel: ch.requirements for ch in staffing.channels}
     return _solved(
-        result, status, t0, params, staffing.diagnostics, requirements=need, solve=solve_info
+        network,
+        result,
+        status,
+        t0,
+        params,
+        staffing.diagnostics,
+        requirements=need,
+        solve=solve_info,
     )
 
 
 def _solved(
+    network: ServiceNetwork,
     result: Result,
     status: Status,
     t0: float,
@@ -425,7 +448,9 @@ def _solved(
         result,
         status=status,
         runtime_s=time.perf_counter() - t0,
-        diagnostics=tuple(dict.fromkeys((*notes, *result.diagnostics))),
+        diagnostics=tuple(
+            dict.fromkeys((*notes, *result.diagnostics, *unused_inputs(network, "staffing", READS)))
+        ),
         solver=params.solver,
         params=params,
         params_used=("time_limit_s", "seed", "solver", "mip_gap"),

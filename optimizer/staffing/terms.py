@@ -40,7 +40,7 @@ import math
 from dataclasses import dataclass
 
 from servopt.models.entities import Channel
-from servopt.models.errors import Problem
+from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
 from servopt.optimizer.params import Objective, ObjectiveOptions
@@ -174,10 +174,58 @@ def queue(channel: Channel, staff: int, per_hour: float, staffed: bool) -> tuple
     return float(fig.asa_s) / 60.0, float(fig.abandon_probability)
 
 
-def wait_price(network: ServiceNetwork, segment: str, wait: float, abandon: float) -> float:
+def wait_prices(
+    network: ServiceNetwork, segment: str, wait: float, abandon: float
+) -> tuple[float, float]:
     """The customers' cost of one contact of ``segment`` that waits ``wait`` minutes and
-    abandons with probability ``abandon``: :math:`\\delta_s W / 60 + P^{ab} v_s \\chi_s`."""
+    abandons with probability ``abandon``, as (waiting :math:`\\delta_s W / 60`, abandonment
+    :math:`P^{ab} v_s \\chi_s`); a segment that prices neither pays 0 even for an endless wait."""
     seg = network.segment(segment)
     lost = abandon * seg.value_per_customer * seg.churn_sensitivity if abandon else 0.0
     late = seg.downtime_cost_per_hour * wait / 60.0 if seg.downtime_cost_per_hour else 0.0
-    return late + lost
+    return late, lost
+
+
+def wait_price(network: ServiceNetwork, segment: str, wait: float, abandon: float) -> float:
+    """The sum of :func:`wait_prices`."""
+    return sum(wait_prices(network, segment, wait, abandon))
+
+
+@dataclass(frozen=True)
+class Day:
+    """The day a staffing plan is priced over: ``hours[t]`` per interval, each segment's share
+    of its daily contacts in each interval, and the interval starts (minutes)."""
+
+    hours: tuple[float, ...]
+    share: dict[str, tuple[float, ...]]
+    starts: tuple[float, ...]
+
+    def per_hour(self, demand_per_day: float, segment: str, t: int) -> float:
+        """Contacts an hour of a segment with ``demand_per_day`` in interval ``t``."""
+        return demand_per_day * self.share[segment][t] / self.hours[t]
+
+
+def day_of(network: ServiceNetwork, intervals: int, hours_per_day: float) -> Day:
+    """One average hour (``intervals`` 1) or the network's staffing intervals, each segment's
+    ``demand_per_day`` spread over them by its ``arrival_profile`` (evenly without one)."""
+    segs = [s for s in network.segments if s.demand_per_day > 0]
+    if intervals == 1:
+        return Day((hours_per_day,), {s.id: (1.0,) for s in segs}, (network.staffing_start_min,))
+    profiles = {len(s.arrival_profile) for s in network.segments if s.arrival_profile}
+    if profiles and profiles != {intervals}:
+        raise BadInputError(
+            [
+                Problem(
+                    "staffing",
+                    f"gives staff for {intervals} intervals; the network's arrival profiles have "
+                    f"{profiles.pop()} (one number for the average hour, or one per interval)",
+                )
+            ]
+        )
+    dt = network.staffing_interval_min
+    share = {}
+    for s in segs:
+        w = list(s.arrival_profile) or [1.0] * intervals
+        share[s.id] = tuple(x / sum(w) for x in w)
+    starts = tuple(network.staffing_start_min + t * dt for t in range(intervals))
+    return Day((dt / 60.0,) * intervals, share, starts)

@@ -177,3 +177,11 @@ def test_solve_then_evaluate_its_json_gives_the_same_cost_and_value(tmp_path, na
         assert data["units"]["currency"] and data["units"]["period"]
     for key in ("cost", "value"):
         assert b["objective"][key] == pytest.approx(a["objective"][key], rel=1e-6)
+
+
+def test_a_staffing_solve_warns_of_fields_no_decision_reads():
+    from servopt.models import load_network
+
+    r = solve_staffing(load_network(INSTANCES / "case-d-outpatient.yaml"))
+    (note,) = [d for d in r.diagnostics if d.startswith("unused by staffing")]
+    assert "pools.department (set for 6 of 6 pools)" in note
