@@ -78,6 +78,12 @@ class ChannelKind(StrEnum):
 
 
 class DepotKind(StrEnum):
+    """What sort of place a depot is: a central warehouse, a regional one, a store or a facility.
+
+    A descriptive label (``Depot.kind``, default ``regional``): no solver, evaluator or check
+    in servopt reads it; what a depot can do follows from its capacity, costs, lanes and pools.
+    """
+
     CENTRAL = "central"
     REGIONAL = "regional"
     STORE = "store"
@@ -85,11 +91,26 @@ class DepotKind(StrEnum):
 
 
 class LaneMode(StrEnum):
+    """How a supply lane ships: ``regular`` replenishment or ``expedited`` rush delivery.
+
+    In placement, a depot's first regular lane gives its replenishment lead time, cost per unit
+    and the depot that replenishes it (which must then be open too); its first expedited lane,
+    when expediting is on, serves stock-outs at that lane's cost per unit and lead time.
+    Without an expedited lane, a stock-out waits for the regular lane.
+    """
+
     REGULAR = "regular"
     EXPEDITED = "expedited"
 
 
 class Forced(StrEnum):
+    """A depot pinned ``open`` or ``closed`` (``Depot.forced``) whatever the solver prefers.
+
+    Placement fixes the depot's open/closed decision accordingly, and a plan whose
+    ``open_depots`` closes a forced-open depot or opens a forced-closed one is reported by
+    :meth:`servopt.models.plan.Plan.check_against`. ``None`` on a depot: not pinned.
+    """
+
     OPEN = "open"
     CLOSED = "closed"
 
@@ -106,6 +127,12 @@ class DistanceRounding(StrEnum):
 
 
 class Skill(Entity):
+    """A skill that staff have and job types need, referred to by its ``id``.
+
+    Pools map skill ids to a proficiency (``StaffPool.skills``); a job type names the one
+    skill it needs (``JobType.skill``). ``name`` is a display label.
+    """
+
     id: Id
     name: str = ""
 

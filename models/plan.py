@@ -39,6 +39,16 @@ if TYPE_CHECKING:
 
 
 class DispatchPolicy(StrEnum):
+    """How a plan's dispatch routes are made (``Plan.dispatch_policy``).
+
+    ``optimise``: the routing engine searches for the routes
+    (:func:`servopt.optimizer.dispatch.solve.solve_dispatch`'s default). ``nearest``:
+    nearest-engineer dispatch, for comparison (jobs by window start, each to the nearest
+    qualified member who can still do it in time). Evaluating a plan that has no routes:
+    ``nearest`` routes it that way first; ``optimise`` is refused (solve it first); no policy
+    drops every job.
+    """
+
     OPTIMISE = "optimise"
     NEAREST = "nearest"
 

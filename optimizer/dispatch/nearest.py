@@ -25,10 +25,20 @@ from servopt.optimizer.dispatch.terms import DispatchOptions
 
 
 def shift_of(p: StaffPool) -> tuple[float, float]:
+    """A pool's working window for dispatch, ``(start_min, end_min)``.
+
+    Only the pool's first shift counts (dispatch plans one day); a pool without shifts works
+    ``(0, inf)``. Overtime (``max_overtime_min``) is not included: callers add it to the end.
+    """
     return (p.shifts[0].start_min, p.shifts[0].end_min) if p.shifts else (0.0, math.inf)
 
 
 def duration(network: ServiceNetwork, job: Job) -> float:
+    """Minutes of service a job takes: its own ``duration_min``, else its job type's.
+
+    Dispatch uses it for every qualified member whatever their proficiency: a lower
+    proficiency is priced as an expected repeat visit (:mod:`.terms`), not as a longer job.
+    """
     jt = network.index["job_types"][job.job_type]
     return job.duration_min if job.duration_min is not None else jt.duration_min
 
@@ -44,6 +54,11 @@ def field_pools(network: ServiceNetwork) -> list[StaffPool]:
 
 
 def qualified(network: ServiceNetwork, pool: StaffPool, job: Job) -> bool:
+    """Whether members of ``pool`` may do ``job``.
+
+    True when the pool has the skill the job's type needs, at a proficiency above 0 and at
+    least the type's ``min_proficiency``.
+    """
     jt = network.index["job_types"][job.job_type]
     prof = pool.skills.get(jt.skill, 0.0)
     return prof > 0 and prof >= jt.min_proficiency
@@ -58,6 +73,13 @@ def job_window(job: Job, options: DispatchOptions) -> tuple[float, float]:
 
 
 def km_xy(network: ServiceNetwork, xy: np.ndarray, to: Any) -> np.ndarray:
+    """Road km from each row of ``xy`` (an (n, 2) array of coordinates) to the point ``to``.
+
+    The network's travel model, vectorised: ``road_factor`` times the euclidean distance,
+    truncated to one decimal under ``truncate_1dp`` rounding. Explicit arcs are not consulted:
+    callers use :meth:`~servopt.models.network.ServiceNetwork.distance_km` when the network
+    has any.
+    """
     d = network.travel.road_factor * np.hypot(xy[:, 0] - to[0], xy[:, 1] - to[1])
     if network.travel.rounding is DistanceRounding.TRUNCATE_1DP:
         d = np.floor(d * 10.0 + 1e-9) / 10.0

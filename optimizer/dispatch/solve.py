@@ -121,6 +121,13 @@ MATRIX_BUDGET_BYTES = 3 * 2**30
 
 
 def matrix_bytes(network: ServiceNetwork, pools: list[StaffPool], jobs: list[Job]) -> int:
+    """Bytes of the routing matrices that :func:`translate` would build for ``jobs`` on ``pools``.
+
+    Two int64 matrices (distance and duration) per routing profile (:func:`profile_key` over
+    the skills these jobs need), each over the locations: one per job plus one per distinct
+    home depot. Compared with :data:`MATRIX_BUDGET_BYTES` to decide on decomposition, and
+    used to estimate setup time (:func:`setup_seconds`).
+    """
     skills = sorted({network.index["job_types"][j.job_type].skill for j in jobs})
     n_prof = len({profile_key(p, skills) for p in pools})
     n_loc = len(jobs) + len({p.home_depot for p in pools})

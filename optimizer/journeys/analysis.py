@@ -40,6 +40,41 @@ from servopt.optimizer.staffing.queueing import wait_min
 
 @dataclass(frozen=True)
 class JourneyFigures:
+    """Expected figures of one case through a journey (see the module docstring).
+
+    Attributes
+    ----------
+    journey
+        The journey's id.
+    arrivals_per_hour
+        Cases entering the journey per hour; None: no arrival rate, so no waits.
+    end_to_end_min, service_min, wait_min
+        Expected minutes per case end to end, in service and queueing (``inf`` end to end and
+        waiting when a resource is overloaded).
+    failure_rate
+        Probability that a case ends in a failed step.
+    handoffs
+        Expected transitions per case between steps of different departments.
+    departments
+        Number of distinct (named) departments among the steps.
+    value_adding_share
+        Share of the end-to-end time spent in service at value-adding steps (0 when the
+        end-to-end time is 0 or infinite).
+    steps
+        Per step id: expected ``visits`` per case, ``service_min``, ``wait_min`` per visit
+        and ``failure_prob``.
+    resources
+        Per pool or channel used: ``arrivals_per_hour`` and, as they apply,
+        ``offered_load`` (Erlangs), ``staff``, ``utilisation`` and ``wait_min``.
+    unstable
+        The overloaded resources, in words.
+    moments_of_truth
+        Changes ranked by ``minutes_saved`` end to end (each step 10% faster, each rework
+        loop removed, the latter with ``failure_rate_after``).
+    arrivals_from
+        Where ``arrivals_per_hour`` comes from, in words (``given`` when passed in).
+    """
+
     journey: str
     arrivals_per_hour: float | None
     end_to_end_min: float
@@ -300,6 +335,13 @@ def _figures(
 
 
 def format_journey(f: JourneyFigures) -> str:
+    """A journey's figures as a plain-text report (no trailing newline).
+
+    A heading with the arrival rate and its source, the end-to-end, service and waiting
+    minutes, failure rate, hand-offs and value-adding share, a line per unstable resource,
+    a table of steps (visits, service, wait per visit, failure), and the top five moments of
+    truth when there are any.
+    """
     lines = [
         f"journey {f.journey}"
         + (
@@ -362,6 +404,21 @@ def with_fallback(
 
 @dataclass(frozen=True)
 class CapacityStep:
+    """One person added by :func:`allocate_capacity`, and where it leaves the journey.
+
+    Attributes
+    ----------
+    resource
+        The staff pool that got one more person.
+    staff_after
+        The pool's head count after this step.
+    end_to_end_min
+        The journey's expected end-to-end minutes after this step.
+    cost_per_hour
+        Extra cost per hour spent so far, this step included (cumulative, in the pools'
+        ``cost_per_hour`` money).
+    """
+
     resource: str
     staff_after: int
     end_to_end_min: float

@@ -16,6 +16,25 @@ from servopt.optimizer.staffing.simulate import mean_ci95, nobody_arrived, run_p
 
 @dataclass(frozen=True)
 class SimulatedJourney:
+    """What :func:`simulate_journey` measured, over seeded independent replications.
+
+    Only cases that arrived after the warm-up and finished (completed or failed) count.
+
+    Attributes
+    ----------
+    replications
+        Number of replications run.
+    cases
+        Cases counted, all replications together.
+    end_to_end_min
+        (mean over replications of the mean end-to-end minutes, 95% half-width).
+    failure_rate
+        (mean over replications of the share of cases that failed, 95% half-width).
+    percentiles_min
+        ``p50``, ``p90`` and ``p95`` of the end-to-end minutes over every counted case of
+        every replication, completed and failed.
+    """
+
     replications: int
     cases: int
     end_to_end_min: tuple[float, float]  # mean, 95% half-width

@@ -21,6 +21,29 @@ Breakpoints = dict[tuple[int, int], list[float]]
 
 @dataclass(frozen=True)
 class PlacementMilpOutcome:
+    """One placement MILP solve, from :func:`solve_placement_milp`.
+
+    Attributes
+    ----------
+    milp
+        The solver's outcome (objective and bound scaled back to the model's money).
+    y
+        (I,) 1.0 for each open depot, 0.0 for a closed one; None without a plan.
+    x
+        (I, J) share of each site's demand served from each depot (each site with demand
+        sums to 1; whole numbers under single sourcing); None without a plan.
+    model_cost
+        The cost terms at the solution as the model prices them (safety stock by its chords
+        or linear stand-in), not the evaluator's exact cost; None without a plan.
+    model_value
+        The customer downtime terms at the solution, as the model prices them; None without
+        a plan.
+    size
+        Model size: ``arcs``, ``variables``, ``constraints`` and ``pwl_binaries``.
+    overhead_s
+        Seconds spent building the model and reading the answer back, outside the solver.
+    """
+
     milp: MilpSolution
     y: np.ndarray | None
     x: np.ndarray | None

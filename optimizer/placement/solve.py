@@ -326,6 +326,14 @@ def candidate_arcs(
 def initial_breakpoints(
     terms: PlacementTerms, segments: int = PWL_SEGMENTS
 ) -> dict[tuple[int, int], list[float]]:
+    """Breakpoints of the safety-stock chords, per (depot index, family index), before any plan.
+
+    Pooled variance V of family p ranges over [0, Vmax_p], Vmax_p the sum of every site's
+    sigma^2 (one depot serving all). Breakpoints are 0 and Vmax_p * PWL_RATIO ** -k for
+    k = ``segments`` - 1 down to 0: ``segments`` chords, denser towards 0. Only depot-family
+    pairs with safety stock to price (``ss_coef`` > 0) and Vmax_p > 0 get an entry; an empty
+    result means the model has no safety stock.
+    """
     out = {}
     vmax = terms.sigma2.sum(axis=0)
     for i, p in zip(*np.nonzero(terms.ss_coef > 0), strict=True):

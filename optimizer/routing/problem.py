@@ -70,6 +70,49 @@ class Visit:
 
 @dataclass(frozen=True)
 class RoutingProblem:
+    """A vehicle-routing problem in engine units: the input of every routing backend.
+
+    The engine minimises, over a set of routes,
+
+        sum over routes of (distance + unit_duration_cost * duration
+                            + unit_overtime_cost * max(0, duration - shift_duration))
+        + the ``prize`` of every optional (not ``required``) visit not made
+
+    subject to: each route is run by a vehicle of one kind in ``vehicles`` (at most ``count``
+    routes per kind), from the kind's depot and back to it, leaving no earlier than its
+    ``tw_early`` (nor later than ``start_late`` when set), back by its ``tw_late``, and lasting
+    at most ``shift_duration + max_overtime``; service at a visit starts within the visit's
+    ``[tw_early, tw_late]`` (waiting when early) and lasts ``service``; a route's deliveries fit
+    the kind's ``capacity`` (when not None); every required visit is made, and at most one
+    visit of each group. A route's distance sums the ``distance`` matrix of its kind's
+    ``profile`` over its arcs (unit cost 1: the matrix is already money); its duration runs
+    from leaving the depot to coming back, travel from the profile's ``duration`` matrix.
+    All numbers are integers: times in ticks (dispatch: 0.1 minute), money in engine units.
+
+    Parameters
+    ----------
+    coords
+        (locations, 2) coordinates of every location; costs and times come from the
+        matrices, not from these.
+    depots
+        The location of each depot (:attr:`VehicleKind.depot` indexes this tuple).
+    visits
+        The ways to serve jobs (:class:`Visit`); routes list indices into this tuple.
+    groups
+        Tuples of visit indices: at most one visit of each group is made (a job's lateness
+        bands).
+    vehicles
+        The vehicle kinds (:class:`VehicleKind`), one per staff pool in dispatch.
+    distance
+        One (locations x locations) int64 matrix per profile: the cost of each arc (dispatch:
+        travel cost plus the expected repeat visit at that profile's proficiency).
+    duration
+        One int64 matrix per profile: each arc's travel time in ticks (dispatch bars a job a
+        profile may not do by a travel time longer than any window).
+    needs
+        The :data:`CAPABILITIES` the problem uses; :func:`require` refuses a backend lacking one.
+    """
+
     coords: np.ndarray  # (locations, 2)
     depots: tuple[int, ...]  # the location of every depot
     visits: tuple[Visit, ...]
@@ -82,6 +125,19 @@ class RoutingProblem:
 
 @dataclass(frozen=True)
 class EngineRoute:
+    """One route of a vehicle: the visits it makes, in order, and when it leaves.
+
+    Parameters
+    ----------
+    vehicle
+        Index of the vehicle kind in :attr:`RoutingProblem.vehicles` (several routes may
+        share a kind, up to its ``count``).
+    visits
+        Indices into :attr:`RoutingProblem.visits`, in service order.
+    start
+        Departure time from the depot, in ticks (not read when the route is a warm start).
+    """
+
     vehicle: int  # index into RoutingProblem.vehicles
     visits: tuple[int, ...]
     start: int  # departure from the depot
@@ -89,6 +145,26 @@ class EngineRoute:
 
 @dataclass(frozen=True)
 class RoutingSolution:
+    """A backend's answer to a :class:`RoutingProblem`.
+
+    Attributes
+    ----------
+    routes
+        The routes of the vehicles used (:class:`EngineRoute`).
+    cost
+        The engine's objective (see :class:`RoutingProblem`: route costs plus the prizes of
+        the optional visits not made), in engine money units; None when infeasible.
+    feasible
+        Whether the routes meet every constraint of the problem.
+    runtime_s
+        Wall-clock seconds the solve took.
+    iterations
+        Search iterations run (0 when the engine does not count them, e.g. the exact method).
+    proven
+        True when the answer is the proven optimum of the engine's model, or the problem is
+        proven infeasible (the exact method); a heuristic search leaves it False.
+    """
+
     routes: tuple[EngineRoute, ...]
     cost: (
         int | None
@@ -100,6 +176,24 @@ class RoutingSolution:
 
 
 class RoutingBackend(Protocol):
+    """What a routing engine provides: a name, its capabilities and a ``solve`` method.
+
+    ``solve(problem, time_limit_s, seed, initial=None, iterations=None)`` minimises the
+    objective of :class:`RoutingProblem` under its constraints within ``time_limit_s``
+    seconds and returns a :class:`RoutingSolution`. ``seed`` fixes the engine's random
+    choices and ``iterations``, when given, also caps a search's iterations (the exact method
+    ignores both); ``initial`` routes are a warm start (dispatch passes them only to a backend
+    with ``initial_solution``).
+
+    Attributes
+    ----------
+    name
+        The engine's name, as in :data:`servopt.optimizer.routing.registry.ENGINES`.
+    capabilities
+        The :data:`CAPABILITIES` it can model; :func:`require` checks a problem's ``needs``
+        against them before ``solve`` is called.
+    """
+
     name: str
     capabilities: frozenset[str]
 

@@ -263,6 +263,17 @@ def open_routes(
 
 
 class PyVRPBackend:
+    """The routing backend on PyVRP's iterated local search (engine ``pyvrp``).
+
+    It models every capability in :data:`~servopt.optimizer.routing.problem.CAPABILITIES`,
+    warm starts included, and is what ``auto`` uses where the exact method does not apply or
+    runs out of time. :meth:`solve` builds the PyVRP data (:func:`problem_data`), searches
+    within the time limit (and ``iterations``, when given) from the warm start or a local
+    search of a seeded random solution and, when some optional visits carry a prize, polishes
+    the best feasible solution with multi-job drops and route openings (:func:`drop_polish`,
+    :func:`open_routes`). A heuristic: ``proven`` is never set.
+    """
+
     name = "pyvrp"
     capabilities = CAPABILITIES
 

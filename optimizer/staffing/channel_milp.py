@@ -14,6 +14,23 @@ from servopt.optimizer.solvers.milp import linear_expr, solve_milp
 
 @dataclass(frozen=True)
 class ChannelMilpOutcome:
+    """The answer of :func:`solve_channel_milp`.
+
+    Attributes
+    ----------
+    status
+        The solver's status; the other figures are set only when it has a plan.
+    cost
+        The MILP's objective per hour: contact and preference prices (times ``cost_weight``),
+        any ``flow_price``, and the staff hours when staff are decided; None without a plan.
+    flows
+        Segment -> channel -> contacts per hour (only flows above 1e-9).
+    staff
+        Staffed channel -> staff on duty (n_c; the fixed values under ``fixed_staff``).
+    message
+        The solver's message when there is no plan ("" otherwise).
+    """
+
     status: Status
     cost: float | None = None
     flows: dict[str, dict[str, float]] = field(default_factory=dict)

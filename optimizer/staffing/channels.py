@@ -46,6 +46,35 @@ from servopt.optimizer.staffing.terms import channel_rates, served_by
 
 @dataclass(frozen=True)
 class ChannelMix:
+    """The channel mix of the average hour, from :func:`plan_channels`.
+
+    Attributes
+    ----------
+    status
+        The mix's status; without a mix, ``diagnostics`` says why.
+    runtime_s
+        Seconds the mix took, every re-solve for wait targets included.
+    cost_per_hour
+        The mix's objective (module docstring): contact costs, preference penalties and
+        staff hours, per hour; None without a mix.
+    flows
+        Segment -> channel -> contacts per hour.
+    staff
+        Staffed channel -> staff on duty (n_c). A channel carrying contacts with neither a
+        ``service_min`` nor a ``capacity_per_hour`` is left out here and in
+        ``channel_wait_min`` (said in ``diagnostics``).
+    channel_wait_min
+        Staffed channel -> Erlang C average wait in minutes (0 when contacts take no time,
+        ``inf`` when the channel is overloaded or unstaffed).
+    segment_wait_min
+        Segment -> its flows' weighted average wait in minutes (NaN when it uses a channel
+        whose wait cannot be computed).
+    segments_over_target
+        Segments whose wait exceeds their ``max_wait_h``.
+    diagnostics
+        Why there is no mix, or what could not be met or computed, in words.
+    """
+
     status: Status
     runtime_s: float
     cost_per_hour: float | None = None
@@ -259,6 +288,19 @@ def _staff_for_wait(
 
 @dataclass(frozen=True)
 class ChannelSchedule:
+    """One staffed channel's staffing by interval, from :func:`staff_by_interval`.
+
+    Attributes
+    ----------
+    channel
+        The channel's id.
+    requirements
+        Staff to schedule in each staffing interval (Erlang C sizing after shrinkage, or as
+        ``raise_requirement`` raised it).
+    schedule
+        The :class:`~servopt.optimizer.staffing.shifts.ShiftSchedule` covering them.
+    """
+
     channel: str
     requirements: tuple[int, ...]
     schedule: Any  # servopt.optimizer.staffing.shifts.ShiftSchedule

@@ -29,12 +29,41 @@ from servopt.optimizer.staffing.queueing import size_agents
 
 @dataclass(frozen=True)
 class SkillDemand:
+    """The demand for one skill, as :func:`compare_pooling` sizes it.
+
+    Parameters
+    ----------
+    arrivals_per_hour
+        Contacts needing the skill per hour.
+    aht_s
+        Mean handling time in seconds of a fully proficient person.
+    """
+
     arrivals_per_hour: float
     aht_s: float
 
 
 @dataclass(frozen=True)
 class PoolingComparison:
+    """Agents on duty (Erlang C, before shrinkage) for three ways to staff the same demand.
+
+    Attributes
+    ----------
+    dedicated_agents
+        One fully proficient team per skill: the sum of ``per_skill_dedicated``.
+    pooled_agents
+        One team taking every skill at the proficiencies given.
+    trained_agents
+        One team taking every skill at full proficiency.
+    pooled_aht_s
+        The pooled team's mean handling time in seconds (arrival-weighted, at the given
+        proficiencies).
+    training_cost
+        ``trained_agents`` x the skills below proficiency 1 x ``training_cost_per_skill``.
+    per_skill_dedicated
+        Skill -> agents of its dedicated team.
+    """
+
     dedicated_agents: int
     pooled_agents: int
     trained_agents: int

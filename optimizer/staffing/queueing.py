@@ -48,6 +48,12 @@ _MAX_UNIFORM_WORK = 6e8  # Erlang A service level: steps x states of the uniform
 
 
 class QueueModel(StrEnum):
+    """The queue model :func:`size_agents` sizes with.
+
+    ``erlang-c``: M/M/c, nobody abandons (:func:`erlang_c`). ``erlang-a``: M/M/c+M, waiting
+    callers abandon with exponential patience (:func:`erlang_a`); it needs ``patience_s``.
+    """
+
     ERLANG_C = "erlang-c"
     ERLANG_A = "erlang-a"
 

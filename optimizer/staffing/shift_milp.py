@@ -14,6 +14,22 @@ from servopt.optimizer.solvers.milp import linear_expr, solve_milp
 
 @dataclass(frozen=True)
 class ShiftMilpOutcome:
+    """The answer of :func:`solve_shift_milp`.
+
+    Attributes
+    ----------
+    status
+        The solver's status.
+    x
+        Staff per candidate shift (integers, one per row of ``coverage``); None without a
+        plan.
+    bound, gap
+        The solver's bound on the objective and its relative gap; None without a plan or
+        when the solver gives none.
+    message
+        The solver's message (may be empty).
+    """
+
     status: Status
     x: np.ndarray | None
     bound: float | None

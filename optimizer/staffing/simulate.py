@@ -43,6 +43,11 @@ def run_problems(
 
 
 def nobody_arrived(what: str, hours: float) -> BadInputError:
+    """The error for a replication in which no ``what`` (caller, case) arrived.
+
+    Returned, not raised: the caller raises it. It is reported on ``hours`` and asks for a
+    longer simulation or more arrivals.
+    """
     return BadInputError(
         [
             Problem(
@@ -64,6 +69,30 @@ def mean_ci95(values: Any) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class SimulatedFigures:
+    """What :func:`simulate_interval` measured: each figure as (mean over replications, 95%
+    half-width).
+
+    Callers count when they arrived after the warm-up and were answered or abandoned before
+    the end of the run.
+
+    Attributes
+    ----------
+    replications
+        Number of replications run.
+    callers
+        Callers counted, all replications together.
+    wait_probability
+        Share of callers who waited (those who abandoned included).
+    service_level
+        Share of callers answered within ``target_s``.
+    asa_s
+        Average wait in seconds over all callers (abandoners until they left).
+    occupancy
+        Agents' busy time in the measured window over the agents' time.
+    abandon_probability
+        Share of callers who abandoned.
+    """
+
     replications: int
     callers: int
     wait_probability: tuple[float, float]

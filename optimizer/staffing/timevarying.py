@@ -32,6 +32,32 @@ from servopt.optimizer.staffing.queueing import wait_min
 
 @dataclass(frozen=True)
 class DayQueue:
+    """A day's queue interval by interval, from :func:`day_queue` (module docstring).
+
+    Attributes
+    ----------
+    interval_min
+        Length of one interval in minutes.
+    arrivals
+        Arrivals in each interval.
+    staff
+        Staff on duty in each interval.
+    backlog_end
+        People waiting beyond the stationary queue at the end of each interval (fluid
+        arrivals less departures).
+    wait_min
+        Expected wait in minutes of an arrival in the middle of each interval (``inf``: not
+        served before closing).
+    mean_wait_min
+        Arrival-weighted mean wait over the intervals whose arrivals are served that day
+        (``inf`` when none is; 0 when nobody arrives).
+    unserved_at_close
+        Arrivals not served by the end of the last interval.
+    served_per_staff
+        People served over the day per staff member on duty (the mean over the intervals
+        with staff; 0 when nobody is on duty).
+    """
+
     interval_min: float
     arrivals: np.ndarray  # per interval
     staff: np.ndarray

@@ -24,6 +24,23 @@ from servopt.models.errors import BadInputError, Problem
 
 @dataclass(frozen=True)
 class AttritionCurve:
+    """The logistic curve of yearly attrition against load (module docstring).
+
+    Refused with :class:`~servopt.models.errors.BadInputError` unless
+    0 <= ``base`` <= ``peak`` <= 1 and ``steepness`` > 0.
+
+    Parameters
+    ----------
+    base
+        Yearly probability of leaving that the curve approaches at low load.
+    peak
+        Yearly probability it approaches at very high load.
+    midpoint
+        Load (work over contracted hours) at which it is halfway from ``base`` to ``peak``.
+    steepness
+        How fast it rises around ``midpoint`` (per unit of load).
+    """
+
     base: float = 0.12
     peak: float = 0.85
     midpoint: float = 1.12
@@ -55,6 +72,26 @@ class AttritionCurve:
 
 @dataclass(frozen=True)
 class Workload:
+    """A pool's load and what it costs per year, from :func:`pool_workload`.
+
+    Attributes
+    ----------
+    headcount
+        People in the pool.
+    load
+        Work hours over contracted hours (above 1: overtime).
+    overtime_hours_per_person
+        Hours above the contract per person per year.
+    attrition_yearly
+        Probability that one person leaves within a year at this load (the curve's p(u)).
+    leavers_per_year
+        Expected leavers per year: ``headcount`` x ``attrition_yearly``.
+    replacement_cost_per_year
+        Leavers per year x each one's replacement cost.
+    overtime_cost_per_year
+        All the pool's overtime hours per year x the overtime cost per hour.
+    """
+
     headcount: int
     load: float
     overtime_hours_per_person: float
