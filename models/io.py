@@ -314,6 +314,13 @@ def to_data(obj: BaseModel) -> dict[str, Any]:
 
 
 def dump_text(obj: BaseModel, fmt: str = "yaml") -> str:
+    """The text of a network or plan file: JSON when ``fmt`` is ``"json"``, else YAML.
+
+    The data is :func:`to_data` (fields left at their default omitted) with ``kind`` and
+    ``schema_version`` first, then the fields in model order. JSON is indented by one space
+    and ends with a newline; YAML keeps that key order (no sorting). Non-ASCII text is
+    written as is in both. :func:`save` writes this text to a file.
+    """
     data = to_data(obj)
     ordered = {"kind": data.pop("kind"), "schema_version": data.pop("schema_version"), **data}
     if fmt == "json":
@@ -363,8 +370,9 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     Path(probe).unlink(missing_ok=True)
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename: never half a file.
+def write_atomic(path: str | os.PathLike[str], text: str | bytes) -> None:
+    """Write ``text`` (UTF-8), or bytes as they are (an image), to ``path`` through a
+    temporary file and a rename: never half a file.
 
     The file gets the mode a plain ``open(path, "w")`` would give it: a new file
     ``0o666 & ~umask``, an existing file keeps its permission bits. An :class:`OSError` names
@@ -377,8 +385,12 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     except OSError as e:
         raise OSError(e.errno, e.strerror, str(path)) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as f:
+                f.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
         os.chmod(tmp, mode)
         os.replace(tmp, p)
     except BaseException as e:

@@ -1,0 +1,113 @@
+"""``servopt frontier``: the trade-off between the company's cost and the customers' cost.
+
+The command is thin over :func:`servopt.optimizer.frontier.frontier`, which any notebook calls
+the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from servopt.models.formats import solve_rules
+from servopt.optimizer.cli.common import (
+    EXIT_NO_PLAN,
+    FORMAT,
+    JSON_OUT,
+    ROUNDING,
+    SOLVE_OPTIONS,
+    Number,
+    build_options,
+    load_input,
+    output_option,
+    reports_errors,
+    time_left,
+    write_output,
+)
+
+
+@click.command(name="frontier")
+@click.argument("file", type=click.Path())
+@click.option(
+    "--decision",
+    type=click.Choice(["placement", "dispatch", "staffing"]),
+    required=True,
+    help="The decision whose plans are traded off.",
+)
+@click.option(
+    "--points",
+    type=Number(2, 200, integer=True),
+    default=8,
+    show_default=True,
+    help="How many plans at most, the two ends included.",
+)
+@click.option(
+    "--plan",
+    "proposal_file",
+    type=click.Path(),
+    default=None,
+    help="A proposal (plan file) to price on the same model and place on the chart.",
+)
+@FORMAT
+@ROUNDING
+@SOLVE_OPTIONS[0]
+@SOLVE_OPTIONS[1]
+@JSON_OUT
+@output_option("--plot", "plot_out", help="Draw the frontier to this file (.svg or .png).")
+@reports_errors
+def frontier_cmd(
+    file: str,
+    decision: str,
+    points: int,
+    proposal_file: str | None,
+    fmt: str | None,
+    distance: str | None,
+    time_limit: float,
+    seed: int,
+    json_out: str | None,
+    plot_out: str | None,
+) -> None:
+    """The plans no other plan beats on both the company's cost and the customers' cost.
+
+    Ends: the least-cost plan and the least-value plan, each lexicographic. Between them:
+    AUGMECON2 (the augmented epsilon-constraint method, a cap on value held by the MILP) for
+    placement; weighted sums with adaptive weights for dispatch and staffing, whose methods
+    cannot hold a cap (these find the plans on the convex hull of the front only). Every point
+    is priced by the decision's evaluator and keeps its solve's status (feasible: stopped by
+    the time limit, not proven). The knee is the point farthest from the line between the ends.
+    --time-limit is for the whole frontier. With --plan the proposal is priced on the same
+    model and the points that dominate it are marked (*).
+
+    \b
+    Examples:
+      servopt frontier instances/case-a-aftersales.yaml --decision placement --points 8 \\
+          --plan instances/case-a-aftersales.cost-only.plan.yaml --plot frontier.svg
+      servopt frontier instances/case-d-outpatient.yaml --decision staffing --time-limit 30
+    """
+    from servopt.models.io import load_plan
+    from servopt.optimizer import DECISIONS
+    from servopt.optimizer.frontier import frontier, plot_frontier
+    from servopt.optimizer.params import SolveParams
+
+    net = load_input(file, fmt, distance)
+    d = DECISIONS[decision]
+    proposal = load_plan(proposal_file, net) if proposal_file else None
+    options = build_options(d.options, {}, rules=solve_rules(fmt, decision))
+    fr = frontier(
+        net,
+        d,
+        points=points,
+        options=options,
+        params=SolveParams(time_limit_s=time_left(time_limit), seed=seed),
+        proposal=proposal,
+    )
+    if json_out:
+        write_output(json_out, json.dumps(fr.to_dict(), indent=1) + "\n")
+    if plot_out and fr.points:
+        plot_frontier(fr, plot_out)
+    if json_out != "-":
+        click.echo(fr.summary())
+    if not fr.points:
+        sys.exit(EXIT_NO_PLAN)
