@@ -154,7 +154,11 @@ def translate(
     wc, wv = options.weights
     types = network.index["job_types"]
     timed = any(p.cost_per_hour or p.overtime_cost_per_hour for p in pools) and wc > 0
-    ms = 600.0 * TIME_SCALE if timed else float(TIME_SCALE)
+    # Engine units per unit of money. Scaling both weights by m = max(w_C, w_V) ranks plans the
+    # same, so the units shrink by m > 1: a value weighed 1e6 (a frontier's end) otherwise
+    # multiplies prizes and penalties past int64 inside the engine, whose local search then
+    # cycles on wrapped costs and never returns (measured: 15 min at a 20 s limit).
+    ms = (600.0 * TIME_SCALE if timed else float(TIME_SCALE)) / max(1.0, wc, wv)
     depots = sorted({p.home_depot for p in pools if p.home_depot is not None})
     nodes = depots + [j.site for j in jobs]
     nd = len(depots)

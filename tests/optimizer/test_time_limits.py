@@ -291,3 +291,31 @@ def test_reading_the_input_counts_inside_the_cli_time_limit(tmp_path, monkeypatc
     assert res.exit_code == 0, res.output
     given = json.loads(out.read_text())["params"]["time_limit_s"]
     assert 0.4 <= given <= 3.0  # 4 s less the 1 s read (and the rest of the setup)
+
+
+def test_a_huge_value_weight_keeps_the_dispatch_time_limit():
+    """Regression: W = 1e6 (a frontier's least-value end) multiplied the engine's prizes and
+    penalties past int64; PyVRP's first local search then cycled on wrapped costs and a 20 s
+    solve of case A ran for 15 minutes, deaf to SIGTERM. Run in a child with a hard timeout so
+    that a regression fails instead of hanging the suite."""
+    code = textwrap.dedent(
+        """
+        import time
+        from servopt.models import load_network
+        from servopt.optimizer.dispatch.solve import solve_dispatch
+        from servopt.optimizer.dispatch.terms import DispatchOptions
+        from servopt.optimizer.params import SolveParams
+        net = load_network("instances/case-a-aftersales.yaml")
+        t0 = time.perf_counter()
+        options = DispatchOptions(objective="weighted", value_weight=1e6, backend="pyvrp")
+        r = solve_dispatch(net, options, SolveParams(time_limit_s=4.0, seed=1))
+        print(r.status.value, round(time.perf_counter() - t0, 2))
+        """
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr
+    status, seconds = out.stdout.split()
+    assert status in ("optimal", "feasible") and float(seconds) <= 4.0 * 1.1 + 1.0
