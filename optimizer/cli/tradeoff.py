@@ -1,13 +1,15 @@
-"""``servopt frontier``: the trade-off between the company's cost and the customers' cost.
+"""``servopt frontier`` and ``servopt compare``: the trade-off between the company's cost and
+the customers' cost, and plans side by side.
 
-The command is thin over :func:`servopt.optimizer.frontier.frontier`, which any notebook calls
-the same way.
+Thin over :func:`servopt.optimizer.frontier.frontier` and
+:func:`servopt.optimizer.compare.compare`, which any notebook calls the same way.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -111,3 +113,52 @@ def frontier_cmd(
         click.echo(fr.summary())
     if not fr.points:
         sys.exit(EXIT_NO_PLAN)
+
+
+@click.command(name="compare")
+@click.argument("network_file", type=click.Path())
+@click.argument("plan_files", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--today/--no-today",
+    default=True,
+    show_default=True,
+    help="Put today's network (an empty plan) first, as the baseline.",
+)
+@JSON_OUT
+@reports_errors
+def compare_cmd(
+    network_file: str, plan_files: tuple[str, ...], today: bool, json_out: str | None
+) -> None:
+    """Plans side by side on the full model, with differences against the first.
+
+    Each PLAN is a plan file or a solve's --json result. Every decision that can price every
+    plan does (placement always; staffing when segments have contacts; dispatch when every
+    plan has routes or a dispatch_policy): the objective (cost, value), violations, and every
+    number of its KPIs, then the difference and % against the baseline (today's network, or
+    the first PLAN with --no-today).
+
+    \b
+    Examples:
+      servopt compare instances/case-a-aftersales.yaml \\
+          instances/case-a-aftersales.cost-only.plan.yaml
+      servopt compare instances/case-d-outpatient.yaml \\
+          instances/case-d-outpatient.all-app.plan.yaml --json compare.json
+    """
+    from servopt.models.errors import BadInputError
+    from servopt.models.io import plan_from_data, read_data
+    from servopt.models.plan import Plan
+    from servopt.optimizer.compare import compare
+
+    net = load_input(network_file, None)
+    plans: list[tuple[str, Plan]] = [("today", Plan())] if today else []
+    for f in plan_files:
+        plan = plan_from_data(read_data(f), f)
+        problems = plan.check_against(net)
+        if problems:
+            raise BadInputError(problems, f)
+        plans.append((plan.name or Path(f).stem, plan))
+    result = compare(net, plans)
+    if json_out:
+        write_output(json_out, json.dumps(result.to_dict(), indent=1) + "\n")
+    if json_out != "-":
+        click.echo(result.table())
