@@ -462,7 +462,13 @@ def plot_frontier(fr: Frontier, path: str, *, title: str | None = None) -> None:
     if fr.proposal is not None:
         q = fr.proposal
         ax.plot(q.cost, q.value, "X", color="tab:red", ms=12, zorder=4, label="proposal")
-        ax.annotate("proposal", (q.cost, q.value), textcoords="offset points", xytext=(8, -14))
+        ax.annotate(
+            "proposal",
+            (q.cost, q.value),
+            textcoords="offset points",
+            xytext=(-10, -16),
+            ha="right",
+        )
         if fr.dominating:
             ax.plot(
                 [fr.points[i].cost for i in fr.dominating],
@@ -479,7 +485,7 @@ def plot_frontier(fr: Frontier, path: str, *, title: str | None = None) -> None:
     ax.set_ylabel(f"customers' cost ({u.currency} per {u.period})")
     ax.set_title(title or f"{fr.decision}: cost against customer value")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="best", fontsize=8)
     ax.ticklabel_format(style="plain", useOffset=False)
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))

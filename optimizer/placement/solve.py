@@ -519,8 +519,8 @@ def _solve(
         n_arcs,
         f"{per_site} cheapest depots per site" if restricted else "all",
     )
-    if restricted and per_site < 2:
-        stage = "sizing the model: too little time to build even two candidate depots per site"
+
+    def fallback(stage: str, milp: Any = None) -> Result:
         return _fallback(
             terms,
             network,
@@ -532,7 +532,12 @@ def _solve(
             floor,
             stage,
             diagnostics,
+            milp,
         )
+
+    if restricted and per_site < 2:
+        stage = "sizing the model: too little time to build even two candidate depots per site"
+        return fallback(stage)
     if restricted:
         diagnostics.append(
             f"to fit the time limit, each site may use only its {per_site} cheapest depots "
@@ -558,19 +563,7 @@ def _solve(
         )
         last = first
         if not first.milp.status.has_plan or first.model_value is None:
-            return _fallback(
-                terms,
-                network,
-                greedy_best,
-                greedy_why,
-                start,
-                params,
-                options,
-                floor,
-                stage,
-                diagnostics,
-                first.milp,
-            )
+            return fallback(stage, first.milp)
         value_cap = first.model_value * (1 + 1e-7) + 1e-6
         diagnostics.append(
             f"least customer downtime {first.model_value:,.2f} "
@@ -681,19 +674,7 @@ def _solve(
     if best is None:
         if last is not None and last.milp.status is Status.INFEASIBLE and restricted:
             last = None  # the restriction, not the problem: say what stage was reached
-        return _fallback(
-            terms,
-            network,
-            greedy_best,
-            greedy_why,
-            start,
-            params,
-            options,
-            floor,
-            stage,
-            diagnostics,
-            last.milp if last is not None else None,
-        )
+        return fallback(stage, last.milp if last is not None else None)
 
     exact, dec, kpis, out = best
     from_greedy = greedy_best is not None and greedy_best[0] < exact - 1e-9
