@@ -27,6 +27,7 @@ from servopt.optimizer.frontier import (
 )
 from servopt.optimizer.placement import PlacementOptions
 from tests.conftest import INSTANCES
+from tests.optimizer.staffing.test_channels import networks as mix_networks
 
 CASE_D = INSTANCES / "case-d-outpatient.yaml"
 CASE_D_APP = INSTANCES / "case-d-outpatient.all-app.plan.yaml"
@@ -149,3 +150,29 @@ def test_the_frontier_refuses_options_of_another_decision():
 
     with pytest.raises(BadInputError, match="must be StaffingOptions"):
         frontier(load_network(CASE_D), "staffing", options=PlacementOptions())
+
+
+@settings(max_examples=15, deadline=None)
+@given(net=mix_networks())
+def test_staffing_frontier_points_are_non_dominated_and_start_at_the_least_cost_plan(net):
+    net = net.model_copy(
+        update={
+            "segments": tuple(
+                s.model_copy(update={"downtime_cost_per_hour": 40.0 + 20 * i})
+                for i, s in enumerate(net.segments)
+            )
+        }
+    )
+    d = DECISIONS["staffing"]
+    cheapest = d.solve(net, d.options(), SolveParams(time_limit_s=20))
+    fr = frontier(net, d, points=5, params=SolveParams(time_limit_s=60))
+    if not cheapest.status.has_plan:
+        assert not fr.points and fr.diagnostics
+        return
+    assert fr.points
+    for i, p in enumerate(fr.points):
+        assert not any(dominates(q, p) for j, q in enumerate(fr.points) if j != i)
+        again = d.evaluate(net, fr.plans[i], d.options())
+        assert again.objective["cost"] == pytest.approx(p.cost, rel=1e-6)
+    assert fr.points[0].cost == pytest.approx(cheapest.objective["cost"], rel=1e-6)
+    assert fr.points[0].value <= cheapest.objective["value"] * (1 + 1e-9) + 1e-9
