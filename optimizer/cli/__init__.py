@@ -52,7 +52,7 @@ from servopt.optimizer.cli.common import (
 )
 from servopt.optimizer.cli.evaluate import evaluate
 from servopt.optimizer.cli.solve import solve
-from servopt.optimizer.cli.tradeoff import compare_cmd, frontier_cmd
+from servopt.optimizer.cli.tradeoff import compare_cmd, frontier_cmd, premortem_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -248,7 +248,16 @@ def generate(
         click.echo(f"wrote {output}: {_counts(net)}", err=True)
 
 
-for _command in (solve, evaluate, frontier_cmd, compare_cmd, queue, journey, simulate):
+for _command in (
+    solve,
+    evaluate,
+    frontier_cmd,
+    compare_cmd,
+    premortem_cmd,
+    queue,
+    journey,
+    simulate,
+):
     main.add_command(_command)
 
 __all__ = [
