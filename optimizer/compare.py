@@ -152,7 +152,7 @@ def compare(
     violations: dict[str, dict[str, tuple[str, ...]]] = {}
     for name in decisions or DECISIONS:
         d = DECISIONS[name]
-        why = _cannot(network, name, [p for _, p in plans])
+        why = why_left_out(network, name, [p for _, p in plans])
         if why:
             notes.append(f"{name} left out: {why}")
             continue
@@ -168,7 +168,7 @@ def compare(
     return Comparison(names, rows, units, violations, tuple(notes))
 
 
-def _cannot(network: ServiceNetwork, decision: str, plans: list[Plan]) -> str:
+def why_left_out(network: ServiceNetwork, decision: str, plans: list[Plan]) -> str:
     """Why ``decision`` cannot price every plan ('' when it can)."""
     if decision == "placement" and not network.total_demand:
         return "no site has parts demand"

@@ -195,7 +195,7 @@ def premortem(
     """The pre-mortem of ``proposal`` against ``baseline`` (module docstring). ``params``: the
     time limit and seed of the solves it needs (a dispatch without routes, the repair)."""
     from servopt.optimizer import DECISIONS
-    from servopt.optimizer.compare import _cannot
+    from servopt.optimizer.compare import why_left_out
 
     start = time.perf_counter()
     params = params or SolveParams(time_limit_s=60.0)
@@ -210,7 +210,7 @@ def premortem(
             base_plan, prop_plan, note = _dispatch_pair(network, baseline, proposal, params)
             if note:
                 notes.append(note)
-        why = _cannot(network, name, [base_plan, prop_plan])
+        why = why_left_out(network, name, [base_plan, prop_plan])
         if why:
             notes.append(f"{name} left out: {why}")
             continue
