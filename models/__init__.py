@@ -27,6 +27,7 @@ from servopt.models.entities import (
     SupplyLane,
     Transition,
     TravelModel,
+    Workforce,
 )
 from servopt.models.errors import (
     BadInputError,
@@ -74,6 +75,7 @@ __all__ = [
     "SupplyLane",
     "Transition",
     "TravelModel",
+    "Workforce",
     "json_schema",
     "load_network",
     "load_plan",

@@ -29,6 +29,7 @@ from servopt.models.entities import (
     StaffPool,
     SupplyLane,
     TravelModel,
+    Workforce,
 )
 from servopt.models.errors import BadInputError
 
@@ -71,6 +72,7 @@ class ServiceNetwork(BaseModel):
     staffing_start_min: float = Field(default=480.0, ge=0, allow_inf_nan=False)
     staffing_interval_min: float = Field(default=60.0, gt=0, allow_inf_nan=False)
     travel: TravelModel = TravelModel()
+    workforce: Workforce = Workforce()
     skills: tuple[Skill, ...] = ()
     channels: tuple[Channel, ...] = ()
     segments: tuple[Segment, ...] = ()

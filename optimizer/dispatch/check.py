@@ -160,6 +160,7 @@ def check_routes(network: ServiceNetwork, plan: Plan) -> RouteFigures:
                 "load": load,
                 "return_min": now,
                 "overtime_min": over,
+                "working_min": working,
                 "cost": cost,
             }
         )

@@ -33,12 +33,14 @@ from servopt.optimizer.dispatch.check import RouteFigures, check_routes
 from servopt.optimizer.dispatch.nearest import field_pools, nearest_routes, screen
 from servopt.optimizer.dispatch.terms import (
     DispatchOptions,
+    JobPrices,
     first_time_fix,
     job_prices,
     late_bands,
     shift_notes,
 )
 from servopt.optimizer.result import Kpis, Result, Units, evaluated
+from servopt.optimizer.staffing.workload import Workload, pool_workload
 
 _EPS = 1e-6
 _DAY_MIN = 1440.0
@@ -68,14 +70,57 @@ class Drop(Kpis):
 
 
 @dataclass(frozen=True)
+class PoolLoad(Kpis):
+    """One field pool's work on the day and, scaled to a year of such days, its load and
+    attrition (:mod:`servopt.optimizer.staffing.workload`, the network's ``workforce``).
+
+    Hours a day for the pool: ``route_h`` on its routes (travel, waits and jobs), ``repeat_h``
+    of expected repeat visits it makes as the nearest expert (probability x the visit's time
+    from its home and back), ``deferred_h`` of dropped jobs it is the nearest expert for (the
+    work comes back another day). ``contracted_h``: the pool's contracted hours a day (its
+    first shift, breaks excluded, x head count); ``load`` is the three over it.
+    ``route_overtime_h``: hours on routes past the shift end. ``days_per_year``: 52 x the
+    shift's days a week; ``year`` prices the load over those days.
+    """
+
+    headcount: int
+    route_h: float
+    repeat_h: float
+    deferred_h: float
+    contracted_h: float
+    route_overtime_h: float
+    days_per_year: int
+    load: float
+    year: Workload
+
+
+@dataclass(frozen=True)
+class DepartmentLoad(Kpis):
+    """The field pools of one department (``pools.department``; ``""`` when unnamed) taken
+    together: head count, hours a day of work (routes, repeat visits, deferred drops) over
+    contracted hours (``load``), and per year the expected leavers, their share of the head
+    count (``attrition_yearly``) and their replacement cost."""
+
+    headcount: int
+    work_h: float
+    contracted_h: float
+    load: float
+    attrition_yearly: float
+    leavers_per_year: float
+    replacement_cost_per_year: float
+
+
+@dataclass(frozen=True)
 class DispatchKpis(Kpis):
     """Every dispatch KPI of a plan; money in the network's currency for the day's jobs.
 
     ``cost``: routes (travel and labour), expected repeat visits and drops; ``value``: the
     customers' downtime (late against SLA, repeat visits, dropped jobs); their parts in
-    ``cost_parts`` and ``value_parts``. ``solve`` says how a solver reached the plan (engine,
-    its own objective, the parts solved, fallbacks, stage times); ``None`` for a plan only
-    evaluated.
+    ``cost_parts`` and ``value_parts``. ``pools``: each field pool's load and attrition
+    (:class:`PoolLoad`), ``departments`` the same by department (:class:`DepartmentLoad`);
+    reported, not in ``cost``: leavers are a yearly cost, not the day's. ``solve`` says how a
+    solver reached the plan (engine, its own objective, the parts solved, fallbacks, stage
+    times); ``None`` for a plan only evaluated.
     """
 
     cost: float
@@ -93,6 +138,8 @@ class DispatchKpis(Kpis):
     late_h: float
     sla: dict[str, SlaFigures]
     per_route: tuple[dict[str, Any], ...]
+    pools: dict[str, PoolLoad] | None = None
+    departments: dict[str, DepartmentLoad] | None = None
     solve: dict[str, Any] | None = None
 
     def scalar(self, options: DispatchOptions) -> float:
@@ -150,6 +197,7 @@ def dispatch_kpis(
             elif job.deadline_min is not None:
                 row["deferred"] += 1  # still in time tomorrow
     drops = len(fig.unserved)
+    loads = dispatch_workloads(network, fig, prices)
     cost_parts = {
         "routes": fig.cost,
         "repeat_visits": repeat_cost,
@@ -187,7 +235,87 @@ def dispatch_kpis(
             if row["jobs"]
         },
         per_route=tuple(dict(r) for r in fig.per_route),
+        pools=loads,
+        departments=department_loads(network, loads),
     )
+
+
+def department_loads(
+    network: ServiceNetwork, pools: dict[str, PoolLoad]
+) -> dict[str, DepartmentLoad]:
+    """:class:`DepartmentLoad` of each department with a pool in ``pools``."""
+    groups: dict[str, list[PoolLoad]] = {}
+    for pid, load in pools.items():
+        groups.setdefault(network.pool(pid).department, []).append(load)
+    out = {}
+    for dept, members in groups.items():
+        work = sum(m.route_h + m.repeat_h + m.deferred_h for m in members)
+        contracted = sum(m.contracted_h for m in members)
+        heads = sum(m.headcount for m in members)
+        leavers = sum(m.year.leavers_per_year for m in members)
+        out[dept] = DepartmentLoad(
+            headcount=heads,
+            work_h=work,
+            contracted_h=contracted,
+            load=work / contracted,
+            attrition_yearly=leavers / heads,
+            leavers_per_year=leavers,
+            replacement_cost_per_year=sum(m.year.replacement_cost_per_year for m in members),
+        )
+    return out
+
+
+def dispatch_workloads(
+    network: ServiceNetwork, fig: RouteFigures, prices: dict[str, JobPrices]
+) -> dict[str, PoolLoad]:
+    """:class:`PoolLoad` of every pool with a home depot, a shift and people, from the
+    checker's route figures and the repeat visits' times of ``prices``."""
+    types = network.index["job_types"]
+    work = {p.id: [0.0, 0.0, 0.0, 0.0] for p in network.pools}  # route, repeat, deferred, over
+    for r in fig.per_route:
+        work[r["pool"]][0] += r["working_min"]
+        work[r["pool"]][3] += r["overtime_min"]
+    jobs = network.index["jobs"]
+    for job_id, _pool, _start, prof in fig.visits:
+        pr = prices[job_id]
+        if pr.expert is not None:
+            miss = 1.0 - first_time_fix(types[jobs[job_id].job_type].first_time_fix, prof)
+            work[pr.expert][1] += miss * pr.repeat_min
+    for job_id in fig.unserved:
+        pr = prices[job_id]
+        if pr.expert is not None:
+            work[pr.expert][2] += pr.repeat_min
+    out = {}
+    for p in network.pools:
+        if p.home_depot is None or not p.shifts or not p.shifts[0].days or p.headcount < 1:
+            continue
+        route, repeat, deferred, over = (m / 60.0 for m in work[p.id])
+        contracted = p.shifts[0].working_min / 60.0 * p.headcount
+        days = 52 * len(p.shifts[0].days)
+        year = pool_workload(
+            (route + repeat + deferred) * days,
+            p.headcount,
+            contracted / p.headcount * days,
+            workforce=network.workforce,
+            replacement_cost=p.replacement_cost,
+            overtime_cost_per_hour=(
+                p.overtime_cost_per_hour
+                if p.overtime_cost_per_hour is not None
+                else p.cost_per_hour
+            ),
+        )
+        out[p.id] = PoolLoad(
+            headcount=p.headcount,
+            route_h=route,
+            repeat_h=repeat,
+            deferred_h=deferred,
+            contracted_h=contracted,
+            route_overtime_h=over,
+            days_per_year=days,
+            load=year.load,
+            year=year,
+        )
+    return out
 
 
 def hard_sla_violations(

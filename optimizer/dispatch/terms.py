@@ -98,12 +98,16 @@ def late_bands(late_min: float, band_min: float) -> int:
 @dataclass(frozen=True)
 class JobPrices:
     """Per job: the repeat visit's cost and downtime (before its probability), the downtime
-    rate, and what a drop costs in each currency."""
+    rate, and what a drop costs in each currency. A repeat visit is made by the nearest fully
+    proficient pool (``expert``, ``None`` when there is none) from its home depot and back,
+    taking ``repeat_min`` minutes of its time."""
 
     repeat_cost: float
     repeat_downtime: float
     downtime_per_h: float
     drop_value: float
+    expert: str | None = None
+    repeat_min: float = 0.0
 
     def late_downtime(self, bands: int, band_min: float) -> float:
         """The downtime a visit ``bands`` started bands of ``band_min`` late costs."""
@@ -129,8 +133,9 @@ def job_prices(network: ServiceNetwork, options: DispatchOptions) -> dict[str, J
             for p in network.pools
             if p.home_depot is not None and p.headcount > 0 and p.skills.get(jt.skill, 0) >= 1.0
         ]
+        expert, mins = None, 0.0
         if experts:
-            one_way_km, _, depot, best = min(experts, key=lambda e: e[:2])
+            one_way_km, expert, depot, best = min(experts, key=lambda e: e[:2])
             mins = 2 * network.travel_min(depot, job.site, best.speed_kmh) + dur
             repeat = 2 * one_way_km * best.cost_per_km + mins / 60.0 * best.cost_per_hour
         else:
@@ -141,6 +146,8 @@ def job_prices(network: ServiceNetwork, options: DispatchOptions) -> dict[str, J
             repeat_downtime=rate * options.repeat_delay_h,
             downtime_per_h=rate,
             drop_value=rate * options.drop_delay_h,
+            expert=expert,
+            repeat_min=mins,
         )
     return out
 
@@ -182,6 +189,7 @@ READS = frozenset(
     {
         "network.currency",
         "network.travel",
+        "network.workforce",
         "depots.location",
         "sites.location",
         "sites.segment",
@@ -196,6 +204,8 @@ READS = frozenset(
         "pools.shifts",
         "pools.vehicle_capacity",
         "pools.speed_kmh",
+        "pools.replacement_cost",
+        "pools.department",
         "job_types.skill",
         "job_types.duration_min",
         "job_types.min_proficiency",

@@ -1,77 +1,60 @@
-"""Staff workload and attrition: occupancy, overtime, and the cost of people who leave.
+"""Staff workload and attrition: load, overtime, and the people who leave and what they cost.
 
-Attrition risk rises with sustained load. The curve is logistic in the load u (hours of work
-over contracted hours; above 1 means overtime):
+The load u of a pool is its hours of work over its contracted hours (above 1: overtime). The
+yearly probability that one person leaves follows the network's
+:class:`~servopt.models.entities.Workforce` model, logistic in the odds of leaving:
 
-    p(u) = base + (peak - base) / (1 + exp(-steepness (u - midpoint)))
+    logit p(u) = logit(attrition_base) + ln(odds_ratio) * (u - reference_load) / load_step
 
-a yearly probability that one person leaves. Defaults, an assumption to be replaced by a
-company's own exit data: ``base`` 12% a year (typical voluntary attrition of skilled field and
-counter staff), ``peak`` 85%, ``midpoint`` 1.12, ``steepness`` 10. They are calibrated on case A:
-engineers cut from 200 (at a 75% load) to 120 for the same work run at 1.25 times their hours,
-where the curve gives 69% a year, i.e. 1 - (1 - 0.69)^(1/2) = 45% in half a year, as the case
-reports; at the 75% load of the team before the cut it gives 14%, at 100% 29%.
+with the parameters and their sources documented there (defaults: 12% a year at a load of 0.85,
+odds x1.23 per 1/6 more load, after Aiken et al. 2002). Expected leavers = headcount x p(u);
+each costs the pool's ``replacement_cost`` (hiring and training a successor).
+
+:func:`pool_workload` prices a pool from its yearly hours; dispatch (its sample day scaled to a
+year, :func:`servopt.optimizer.dispatch.evaluate.dispatch_workloads`) is where the work comes
+from today.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
+from servopt.models.entities import Workforce
 from servopt.models.errors import BadInputError, Problem
+from servopt.optimizer.result import Kpis
 
 
-@dataclass(frozen=True)
-class AttritionCurve:
-    """The logistic curve of yearly attrition against load (module docstring).
+def attrition_yearly(workforce: Workforce, load: float) -> float:
+    """Probability that one person leaves within a year at sustained ``load`` (module docstring).
 
-    Refused with :class:`~servopt.models.errors.BadInputError` unless
-    0 <= ``base`` <= ``peak`` <= 1 and ``steepness`` > 0.
-
-    Parameters
-    ----------
-    base
-        Yearly probability of leaving that the curve approaches at low load.
-    peak
-        Yearly probability it approaches at very high load.
-    midpoint
-        Load (work over contracted hours) at which it is halfway from ``base`` to ``peak``.
-    steepness
-        How fast it rises around ``midpoint`` (per unit of load).
+    >>> round(attrition_yearly(Workforce(), 0.85), 3)
+    0.12
+    >>> round(attrition_yearly(Workforce(), 0.85 + 1 / 6), 4)  # odds x 1.23
+    0.1436
     """
+    b = workforce.attrition_base
+    logit = (
+        math.log(b / (1.0 - b))
+        + math.log(workforce.odds_ratio) * (load - workforce.reference_load) / workforce.load_step
+    )
+    if logit >= 0:
+        return 1.0 / (1.0 + math.exp(-logit))
+    e = math.exp(logit)
+    return e / (1.0 + e)
 
-    base: float = 0.12
-    peak: float = 0.85
-    midpoint: float = 1.12
-    steepness: float = 10.0
 
-    def __post_init__(self) -> None:
-        problems = []
-        if not 0 <= self.base <= self.peak <= 1:
-            problems.append(
-                Problem(
-                    "base/peak", f"need 0 <= base <= peak <= 1, got {self.base!r} and {self.peak!r}"
-                )
-            )
-        if not self.steepness > 0:
-            problems.append(Problem("steepness", f"must be > 0, got {self.steepness!r}"))
-        if problems:
-            raise BadInputError(problems)
+def within(yearly: float, years: float) -> float:
+    """Probability of leaving within ``years`` at a constant yearly probability ``yearly``.
 
-    def yearly(self, load: float) -> float:
-        """Probability that one person leaves within a year at sustained ``load``."""
-        return self.base + (self.peak - self.base) / (
-            1.0 + math.exp(-self.steepness * (load - self.midpoint))
-        )
-
-    def within(self, load: float, years: float) -> float:
-        """Probability of leaving within ``years`` (constant hazard within the year)."""
-        return 1.0 - (1.0 - self.yearly(load)) ** years
+    >>> round(within(0.19, 0.5), 3)
+    0.1
+    """
+    return 1.0 - (1.0 - yearly) ** years
 
 
 @dataclass(frozen=True)
-class Workload:
+class Workload(Kpis):
     """A pool's load and what it costs per year, from :func:`pool_workload`.
 
     Attributes
@@ -81,9 +64,9 @@ class Workload:
     load
         Work hours over contracted hours (above 1: overtime).
     overtime_hours_per_person
-        Hours above the contract per person per year.
+        Hours above the contract per person per year, ``max(0, load - 1)`` x contracted hours.
     attrition_yearly
-        Probability that one person leaves within a year at this load (the curve's p(u)).
+        Probability that one person leaves within a year at this load.
     leavers_per_year
         Expected leavers per year: ``headcount`` x ``attrition_yearly``.
     replacement_cost_per_year
@@ -100,24 +83,19 @@ class Workload:
     replacement_cost_per_year: float
     overtime_cost_per_year: float
 
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
 
 def pool_workload(
     work_hours_per_year: float,
     headcount: int,
     contract_hours_per_year: float,
     *,
+    workforce: Workforce | None = None,
     replacement_cost: float = 0.0,
     overtime_cost_per_hour: float = 0.0,
-    curve: AttritionCurve | None = None,
 ) -> Workload:
-    """Load, overtime, expected leavers and their cost for a pool doing ``work_hours_per_year``.
-
-    Load u = work / (headcount x contracted hours); hours above the contract are overtime.
-    Expected leavers = headcount x p(u); each costs ``replacement_cost`` (hiring and training).
-    """
+    """Load, overtime, expected leavers and their cost for a pool doing ``work_hours_per_year``
+    (module docstring). Refused with :class:`~servopt.models.errors.BadInputError` naming the
+    argument when the hours are negative or the head count is not a whole number >= 1."""
     problems = []
     if not (math.isfinite(work_hours_per_year) and work_hours_per_year >= 0):
         problems.append(
@@ -125,16 +103,16 @@ def pool_workload(
         )
     if not (isinstance(headcount, int) and headcount >= 1):
         problems.append(Problem("headcount", f"must be a whole number >= 1, got {headcount!r}"))
-    if not contract_hours_per_year > 0:
+    if not (math.isfinite(contract_hours_per_year) and contract_hours_per_year > 0):
         problems.append(
             Problem("contract_hours_per_year", f"must be > 0, got {contract_hours_per_year!r}")
         )
     if problems:
         raise BadInputError(problems)
-    curve = curve or AttritionCurve()
+    workforce = workforce or Workforce()
     load = work_hours_per_year / (headcount * contract_hours_per_year)
     overtime = max(0.0, load - 1.0) * contract_hours_per_year
-    p = curve.yearly(load)
+    p = attrition_yearly(workforce, load)
     return Workload(
         headcount=headcount,
         load=load,

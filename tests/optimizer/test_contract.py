@@ -182,6 +182,8 @@ def test_solve_then_evaluate_its_json_gives_the_same_cost_and_value(tmp_path, na
 def test_a_staffing_solve_warns_of_fields_no_decision_reads():
     from servopt.models import load_network
 
-    r = solve_staffing(load_network(INSTANCES / "case-d-outpatient.yaml"))
-    (note,) = [d for d in r.diagnostics if d.startswith("unused by staffing")]
-    assert "pools.department (set for 6 of 6 pools)" in note
+    r = solve_staffing(load_network(INSTANCES / "case-c-omnichannel.yaml"))
+    notes = [d for d in r.diagnostics if d.startswith("unused by staffing")]
+    assert any("segments.customers (set for 3 of 3 segments)" in n for n in notes), notes
+    # Read by dispatch (workload by department), so not reported.
+    assert not any("pools.department" in n for n in notes)
