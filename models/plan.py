@@ -4,7 +4,9 @@ A plan may be written by a solver or by hand (a proposed redesign to check). Eve
 optional: ``None`` means "as the network is today". The parts:
 
 * placement: ``open_depots``, ``assignments`` (site -> depot shares), ``stock`` (depot -> part
-  family -> units);
+  family -> units) and ``promise_display_stock`` (the order system counts each depot's
+  ``display_stock`` as sellable: the units on show sit in the stock position, so the real
+  safety stock is that much lower and orders are promised from units that are not for sale);
 * staffing: ``channel_split`` (segment -> channel -> share of the segment's contacts),
   ``staffing`` (staffed channel -> staff on duty per interval: one number for the average hour,
   or one per staffing interval of the network) and ``pool_changes`` (head count, skills and
@@ -98,6 +100,7 @@ class Plan(BaseModel):
     open_depots: tuple[Id, ...] | None = None
     assignments: tuple[Assignment, ...] | None = None
     stock: dict[Id, dict[Id, NonNeg]] | None = None
+    promise_display_stock: bool = False
     channel_split: dict[Id, dict[Id, Fraction]] | None = None
     staffing: dict[Id, tuple[NonNegInt, ...]] | None = None
     pool_changes: tuple[PoolChange, ...] = ()

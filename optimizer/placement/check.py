@@ -62,7 +62,14 @@ def recompute_placement(
     cost: defaultdict[str, float] = defaultdict(float)
     for d in opened:
         cost["fixed"] += net.depot(d).fixed_cost
+        if o.stock:
+            for p, q in net.depot(d).display_stock.items():
+                cost["holding_display"] += q * fams[p].unit_cost * fams[p].holding_rate
     downtime = 0.0
+    # (depot, family) -> [(site, units, exp_lead, exp_cost, downtime per unit-hour)]
+    promised: defaultdict[tuple[str, str], list[tuple[str, float, float, float, float]]] = (
+        defaultdict(list)
+    )
     within = 0.0
     waits: dict[str, float] = {}
     variance: dict[tuple[str, str], float] = defaultdict(float)
@@ -102,6 +109,15 @@ def recompute_placement(
                         units * o.review_period_days / 365 / 2 * pf.unit_cost * pf.holding_rate
                     )
                     variance[d, p] += (pf.demand_cv * q) ** 2 * share
+                promised[d, p].append(
+                    (
+                        site.id,
+                        units,
+                        exp_lead,
+                        exp_cost,
+                        fams[p].critical_share * seg.downtime_cost_per_hour * o.service,
+                    )
+                )
                 if o.service:
                     downtime += units * fams[p].critical_share * seg.downtime_cost_per_hour * wait
                 site_wait += units * wait
@@ -119,6 +135,21 @@ def recompute_placement(
         cost["holding_safety"] += (
             pf.unit_cost * pf.holding_rate * z * math.sqrt(lead / HOURS_PER_YEAR * v)
         )
+    if plan.promise_display_stock and o.stock:
+        # Display units in the stock position: the real safety stock is that much lower.
+        for (d, p), rows in promised.items():
+            shown = net.depot(d).display_stock.get(p, 0.0)
+            if shown <= 0 or not sum(r[1] for r in rows):
+                continue
+            lead = regular.get(d, (0.0, 0.0))[0]
+            sd = math.sqrt(lead / HOURS_PER_YEAR * variance[d, p])
+            z = NormalDist().inv_cdf(alpha(p))
+            real = NormalDist().cdf(z - shown / sd) if sd > 0 else 0.0
+            gap = max(0.0, alpha(p) - real)
+            for site_id, units, exp_lead, exp_cost, rate in rows:
+                cost["failed_promises"] += units * gap * exp_cost
+                downtime += units * gap * exp_lead * rate
+                waits[site_id] += units * gap * exp_lead / net.site(site_id).demand
     return {
         "cost": sum(cost.values()),
         "value": downtime,

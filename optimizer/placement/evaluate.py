@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Assignment, Plan
-from servopt.optimizer.placement.terms import PlacementOptions, PlacementTerms, build_terms
+from servopt.optimizer.placement.terms import (
+    HOURS_PER_YEAR,
+    PlacementOptions,
+    PlacementTerms,
+    build_terms,
+)
 from servopt.optimizer.result import Kpis, Result, Units, evaluated
 
 
@@ -68,12 +74,29 @@ class ShareWithin(Kpis):
 
 
 @dataclass(frozen=True)
+class PhantomStock(Kpis):
+    """One depot and family whose display units a plan promises from
+    (``Plan.promise_display_stock``): the units on show, the safety stock the model holds, the
+    probability a request finds a part to sell as the plan believes it and as it is, and the
+    promises that fail per period (units)."""
+
+    display: float
+    safety_stock: float
+    in_stock_believed: float
+    in_stock_real: float
+    failed_promises: float
+
+
+@dataclass(frozen=True)
 class PlacementKpis(Kpis):
     """Every placement KPI of a plan. Money in the network's currency per its period.
 
     ``cost`` is the company's cost (the sum of ``cost_breakdown``: fixed, outbound road and air,
-    replenishment, expediting, cycle and safety-stock holding); ``value`` the customers' cost
-    (critical parts' downtime while they wait). ``model``, ``stages_s`` and ``fallback`` say how
+    replenishment, expediting, cycle, safety and display stock holding, and ``failed_promises``:
+    expediting the orders promised from display stock); ``value`` the customers' cost (critical
+    parts' downtime while they wait). ``failed_promises`` (units per period) and ``phantom``
+    (depot -> family -> :class:`PhantomStock`) are non-zero only for a plan that promises from
+    display stock. ``model``, ``stages_s`` and ``fallback`` say how
     a solver reached the plan (``None`` for a plan only evaluated).
     """
 
@@ -96,6 +119,8 @@ class PlacementKpis(Kpis):
     model: dict[str, Any] | None = None
     stages_s: dict[str, float] | None = None
     fallback: str | None = None
+    failed_promises: float = 0.0
+    phantom: dict[str, dict[str, PhantomStock]] | None = None
 
 
 @dataclass(frozen=True)
@@ -174,7 +199,8 @@ def evaluate_placement(
     (:func:`~servopt.optimizer.placement.check.check_placement_plan`: capacity, forced depots,
     waits, caps). A plan without assignments is served from its nearest open depots. A plan
     that gives ``stock`` is priced at the stock the model holds for its service level, and each
-    depot and family where the plan's figure differs is said in ``diagnostics``.
+    depot and family where the plan's figure differs is said in ``diagnostics``. A plan that
+    promises from display stock pays for the promises that fail (:func:`phantom_gap`).
     """
     from servopt.optimizer.placement.check import check_placement_plan
 
@@ -182,7 +208,7 @@ def evaluate_placement(
     options = options or PlacementOptions()
     terms = build_terms(network, options)
     dec = decision_from_plan(network, plan, terms)
-    kpis = evaluate_decision(terms, dec)
+    kpis = evaluate_decision(terms, dec, promise_display=plan.promise_display_stock)
     notes = list(stock_differences(plan, placement_plan(terms, dec)))
     violations = check_placement_plan(network, plan, options)
     return evaluated("placement", Units.of(network), options, kpis, plan, start, notes, violations)
@@ -207,23 +233,61 @@ def stock_differences(plan: Plan, priced: Plan, rel: float = 1e-3) -> list[str]:
     return out
 
 
-def evaluate_decision(terms: PlacementTerms, dec: PlacementDecision) -> PlacementKpis:
-    """Every KPI of the decision ``dec`` on the model ``terms`` (the solver's pricing)."""
+def phantom_gap(terms: PlacementTerms, dec: PlacementDecision) -> np.ndarray:
+    """(I, P): how much less often a request finds a part to sell when the plan counts the
+    display units D in its stock position: ``alpha_p - Phi(z_p - D_ip / sigma_ip)``, with
+    ``sigma_ip = sqrt(L_i V_ip)`` the lead-time demand's deviation (the safety stock over z);
+    where that deviation is 0 and the depot serves demand, every display unit is a shortfall
+    (gap ``alpha_p``)."""
+    if not terms.stock_model:
+        return np.zeros_like(terms.display)
+    variance = dec.x @ terms.sigma2  # (I, P)
+    sigma = np.sqrt(np.maximum(variance, 0.0) * terms.lead_h[:, None] / HOURS_PER_YEAR)
+    served = (dec.x @ terms.demand) > 0
+    cdf = np.vectorize(NormalDist().cdf, otypes=[float])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shifted = np.where(
+            sigma > 0, terms.z[None, :] - terms.display / np.where(sigma > 0, sigma, 1.0), -np.inf
+        )
+    real = np.where(np.isfinite(shifted), cdf(np.where(np.isfinite(shifted), shifted, 0.0)), 0.0)
+    gap = np.where(served & (terms.display > 0), terms.alpha[None, :] - real, 0.0)
+    return np.maximum(gap, 0.0)
+
+
+def evaluate_decision(
+    terms: PlacementTerms, dec: PlacementDecision, promise_display: bool = False
+) -> PlacementKpis:
+    """Every KPI of the decision ``dec`` on the model ``terms`` (the solver's pricing);
+    ``promise_display``: the plan promises from display stock (:func:`phantom_gap`)."""
     x, y = dec.x, dec.y
     ss_units, cycle_units = stock_units(terms, dec)
+    gap = phantom_gap(terms, dec) if promise_display else np.zeros_like(terms.display)
+    # Failed promises per depot, site and family, and the wait each adds.
+    failed_ijp = x[:, :, None] * terms.demand[None, :, :] * gap[:, None, :]
+    extra_wait = gap[:, None, :] * terms.delay_h[:, None, None]
     breakdown = {
-        "fixed": float(terms.fixed @ y),
+        "fixed": float((terms.fixed - terms.display_hold) @ y),
+        "holding_display": float(terms.display_hold @ y),
         "outbound_road": float((terms.outbound_road_ij * x).sum()),
         "outbound_air": float((terms.outbound_air_ij * x).sum()),
         "replenishment": float((terms.replenish_ij * x).sum()),
         "expediting": float((terms.expedite_ij * x).sum()),
         "holding_cycle": float((terms.cycle_hold_ij * x).sum()),
         "holding_safety": float((ss_units * terms.unit_holding[None, :]).sum()),
+        "failed_promises": float((failed_ijp.sum(axis=(1, 2)) * terms.expedite_unit).sum()),
     }
     cost = sum(breakdown.values())
-    downtime = float((terms.downtime_ij * x).sum())
+    extra_down = (
+        float(terms.service_on)
+        * (failed_ijp * terms.delay_h[:, None, None] * terms.critical[None, None, :]).sum(axis=2)
+        * terms.downtime_rate[None, :]
+    )
+    downtime_ij = terms.downtime_ij + extra_down
+    safe = np.where(terms.total_demand > 0, terms.total_demand, 1.0)
+    wait_ij = terms.wait_ij + (terms.demand[None, :, :] * extra_wait).sum(axis=2) / safe[None, :]
+    downtime = float((downtime_ij * x).sum())
     served = x.sum(axis=0)
-    site_wait = (terms.wait_ij * x).sum(axis=0) / np.where(served > 0, served, 1.0)
+    site_wait = (wait_ij * x).sum(axis=0) / np.where(served > 0, served, 1.0)
     segments: dict[str, SegmentWaits] = {}
     for seg in dict.fromkeys(terms.segment_of_site):
         idx = [j for j, s in enumerate(terms.segment_of_site) if s == seg]
@@ -235,11 +299,14 @@ def evaluate_decision(terms: PlacementTerms, dec: PlacementDecision) -> Placemen
             demand=float(w.sum()),
             mean_wait_h=float(w @ waits / w.sum()) if has else None,
             max_wait_h=float(waits[w > 0].max()) if has else None,
-            downtime_cost=float((terms.downtime_ij[:, idx] * x[:, idx]).sum()),
+            downtime_cost=float((downtime_ij[:, idx] * x[:, idx]).sum()),
             p90_wait_h=weighted_quantile(waits, w, 0.9) if has else None,
         )
     stockout = terms.demand @ (1.0 - terms.alpha) * terms.stock_model
-    expedited_units = float(((terms.expedites[:, None] * x) @ stockout).sum())
+    failed = float(failed_ijp.sum())
+    expedited_units = float(((terms.expedites[:, None] * x) @ stockout).sum()) + float(
+        (failed_ijp.sum(axis=(1, 2)) * terms.expedites).sum()
+    )
     air_units = float((terms.air_ijp * terms.demand[None, :, :] * x[:, :, None]).sum())
     load = x @ terms.total_demand
     depots = {
@@ -283,4 +350,32 @@ def evaluate_decision(terms: PlacementTerms, dec: PlacementDecision) -> Placemen
         assignment=(
             "nearest open depot (the plan gives no assignments)" if dec.assumed_nearest else None
         ),
+        failed_promises=failed,
+        phantom=_phantom(terms, dec, gap, failed_ijp, ss_units) if promise_display else None,
     )
+
+
+def _phantom(
+    terms: PlacementTerms,
+    dec: PlacementDecision,
+    gap: np.ndarray,
+    failed_ijp: np.ndarray,
+    ss_units: np.ndarray,
+) -> dict[str, dict[str, PhantomStock]]:
+    out: dict[str, dict[str, PhantomStock]] = {}
+    failed = failed_ijp.sum(axis=1)  # (I, P)
+    for i in np.flatnonzero(dec.y > 0.5):
+        rows = {
+            p: PhantomStock(
+                display=float(terms.display[i, k]),
+                safety_stock=float(ss_units[i, k]),
+                in_stock_believed=float(terms.alpha[k]),
+                in_stock_real=float(terms.alpha[k] - gap[i, k]),
+                failed_promises=float(failed[i, k]),
+            )
+            for k, p in enumerate(terms.families)
+            if terms.display[i, k] > 0
+        }
+        if rows:
+            out[terms.depots[i]] = rows
+    return out

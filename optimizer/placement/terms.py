@@ -17,6 +17,14 @@ Per unit of parts demand of family p at site j served from depot i (all per peri
   ``air_transit_h`` hours (case A's air freight "to meet deadlines");
 * customer downtime: ``critical_share_p * downtime_cost_per_hour(segment of j) * w_ijp``;
 * cycle stock: half a review period of demand, held at ``unit_cost_p * holding_rate_p``;
+* display stock (``depots.display_stock``): units on show, not for sale, held at
+  ``unit_cost_p * holding_rate_p`` while the depot is open (part of its fixed cost in the
+  MILP, ``holding_display`` in the figures). A plan that promises from them
+  (``Plan.promise_display_stock``) counts them in the stock position, so its real safety stock
+  is D_ip units lower: a request finds the part with probability
+  ``Phi(z_p - D_ip / sqrt(L_i V_ip))`` instead of alpha_p, and each difference is a promise
+  that fails: expedited (or waiting for the regular lane) as a stock-out is, its wait priced as
+  downtime (:func:`servopt.optimizer.placement.evaluate.phantom_gap`);
 * safety stock of depot i, family p: ``z_p * sqrt(L_i * V_ip)`` units with
   ``V_ip = sum_j sigma_jp^2 x_ij``, ``sigma_jp = demand_cv_p * d_jp`` (per year, L_i in years,
   z_p = Phi^-1(alpha_p)). Pooling demand in fewer depots lowers the total: the square-root law.
@@ -139,7 +147,15 @@ class PlacementTerms:
     families: tuple[str, ...]
     demand: np.ndarray  # (J, P) units per period
     total_demand: np.ndarray  # (J,)
-    fixed: np.ndarray  # (I,)
+    fixed: np.ndarray  # (I,) the depot's fixed cost plus holding its display stock
+    display: np.ndarray  # (I, P) display units (not for sale)
+    display_hold: np.ndarray  # (I,) holding cost of the display units
+    expedite_unit: np.ndarray  # (I,) cost per unit expedited (0 when not expedited)
+    delay_h: np.ndarray  # (I,) a stock-out's delay: expedited or regular lead time
+    z: np.ndarray  # (P,) Phi^-1(alpha)
+    critical: np.ndarray  # (P,) critical share
+    downtime_rate: np.ndarray  # (J,) the site's segment's downtime cost per hour
+    service_on: bool
     capacity: np.ndarray  # (I,) inf = unlimited
     forced_open: frozenset[str]
     forced_closed: frozenset[str]
@@ -321,6 +337,12 @@ def build_terms(net: ServiceNetwork, options: PlacementOptions) -> PlacementTerm
     ss_units = use_stock * z[None, :] * np.sqrt(lead[:, None] / HOURS_PER_YEAR)
     ss_coef = ss_units * unit_holding[None, :]
 
+    display = np.zeros((n_i, n_p))
+    for i, d in enumerate(net.depots):
+        for p, q in d.display_stock.items():
+            display[i, fp[p]] = q
+    display_hold = use_stock * display @ unit_holding
+
     cap = np.array([d.capacity if d.capacity is not None else np.inf for d in net.depots])
     site_cap = np.full(n_j, np.inf)
     if options.enforce_segment_max_wait:
@@ -333,7 +355,15 @@ def build_terms(net: ServiceNetwork, options: PlacementOptions) -> PlacementTerm
         families=families,
         demand=demand,
         total_demand=total,
-        fixed=np.array([d.fixed_cost for d in net.depots]),
+        fixed=np.array([d.fixed_cost for d in net.depots]) + display_hold,
+        display=display,
+        display_hold=display_hold,
+        expedite_unit=exp_cost * expedites,
+        delay_h=delay,
+        z=z,
+        critical=crit,
+        downtime_rate=dc,
+        service_on=bool(options.service),
         capacity=cap,
         forced_open=forced_open,
         forced_closed=forced_closed,
@@ -378,6 +408,7 @@ READS = frozenset(
         "depots.fixed_cost",
         "depots.open_today",
         "depots.forced",
+        "depots.display_stock",
         "sites.location",
         "sites.segment",
         "sites.parts_demand",
