@@ -32,9 +32,20 @@ Rules computed (thresholds are :data:`THRESHOLDS`, each a parameter):
   (placement: over the segment's demand, by site) passes its ``max_wait_h`` while its mean meets
   it, and did not in the baseline.
 
-Rules not computable yet: ``overload-attrition`` (needs an attrition-versus-workload model with
-stated parameters), ``phantom-stock`` (needs placement to read display stock apart from
-sellable stock); ``tail-waits`` for staffing's waits (no percentiles yet).
+- ``overload-attrition`` (case A: 45% of engineers gone in half a year): a department's field
+  staff work above ``overload_load`` of their contracted hours (routes, expected repeat visits
+  and deferred drops of dispatch's sample day), or above ``overtime_h_week`` hours of route
+  overtime a week each, and more than in the baseline; the evidence prices the expected
+  leavers with the network's ``workforce`` model (a stated, sourced curve, not fitted to case
+  A) and each pool's ``replacement_cost``.
+- ``phantom-stock`` (case C: 10 sofas shown online, 0 to sell): the plan promises from display
+  stock (``Plan.promise_display_stock``) and the orders that fail pass ``phantom_share`` of the
+  demand served by depots with display units (placement prices them: a lower real safety
+  stock, each failed promise waiting for replenishment).
+
+Not computable yet: ``tail-waits`` for staffing's waits (no percentiles yet); load and
+attrition of staff who are not dispatched (counter staff, doctors: staffing reports occupancy,
+not hours).
 
 **Repair**, for placement (the decision whose MILP holds a cap on value): the cheapest plan no
 worse for customers than the proposal, when it is also cheaper (the frontier plan that
@@ -59,6 +70,9 @@ THRESHOLDS: dict[str, float] = {
     "repeat_rise": 0.10,
     "rework_rise": 0.05,
     "capacity_utilisation": 1.0,
+    "overload_load": 1.0,
+    "overtime_h_week": 8.0,
+    "phantom_share": 0.01,
     "shared_occupancy": 0.85,
 }
 
@@ -227,20 +241,12 @@ def premortem(
         _cost_shifted(results),
         _hidden_expediting(results, th),
         _repeat_visits(results, proposal, th),
-        _not_known(
-            "overload-attrition",
-            "needs an attrition-versus-workload model with stated "
-            "parameters in the network (the present curve is calibrated on case A itself)",
-        ),
+        _overload_attrition(results, network, th),
         _segment_excluded(results, network),
         _tail_waits(results, network),
         _rework_loop(journeys, th),
         _capacity_lost(journeys, network, baseline, proposal, th),
-        _not_known(
-            "phantom-stock",
-            "needs placement to read display stock (depots."
-            "display_stock) apart from sellable stock",
-        ),
+        _phantom_stock(results, th),
         _shared_staff_overload(results, network, proposal, th),
     ]
     findings = [replace(f, source=RULES[f.rule][1]) for f in findings]
@@ -261,6 +267,9 @@ def premortem(
         tuple(notes),
         time.perf_counter() - start,
     )
+
+
+_NO_DISPATCH = "dispatch cannot price these plans (no jobs or no routes)"
 
 
 def _not_known(rule: str, why: str) -> Finding:
@@ -363,9 +372,7 @@ def _repeat_visits(
     results: dict[str, tuple[Result, Result]], proposal: Plan, th: dict[str, float]
 ) -> Finding:
     if "dispatch" not in results:
-        return _not_known(
-            "repeat-visits", "dispatch cannot price these plans (no jobs or no routes)"
-        )
+        return _not_known("repeat-visits", _NO_DISPATCH)
     b, p = (r.kpis for r in results["dispatch"])
     rise = _rel_rise(b.repeat_visits_expected, p.repeat_visits_expected)
     untrained = tuple(
@@ -383,6 +390,138 @@ def _repeat_visits(
         {"rise": th["repeat_rise"]},
         {"repeat_visits_expected": [b.repeat_visits_expected, p.repeat_visits_expected]},
         untrained,
+    )
+
+
+def _phantom_stock(results: dict[str, tuple[Result, Result]], th: dict[str, float]) -> Finding:
+    if "placement" not in results:
+        return _not_known("phantom-stock", "placement cannot price these plans")
+    b, p = (r.kpis for r in results["placement"])
+    served = sum(p.depots[d].load for d in (p.phantom or {}) if d in p.depots)
+    share = p.failed_promises / served if served else 0.0
+    rows = sorted(
+        (
+            (x.failed_promises, d, f, x)
+            for d, fams in (p.phantom or {}).items()
+            for f, x in fams.items()
+            if x.failed_promises > 0
+        ),
+        key=lambda r: (-r[0], r[1], r[2]),
+    )
+    hit = share > th["phantom_share"] and p.failed_promises > b.failed_promises + 1e-9
+    evidence = {
+        "failed_promises": [b.failed_promises, p.failed_promises],
+        "share_of_demand_at_display_depots": share,
+        "value": [b.value, p.value],
+        "worst": {
+            f"{d}/{f}": {
+                "display": x.display,
+                "in_stock_believed": x.in_stock_believed,
+                "in_stock_real": x.in_stock_real,
+                "failed_promises": x.failed_promises,
+            }
+            for _, d, f, x in rows[:5]
+        },
+    }
+    if rows:
+        _, d, f, x = rows[0]
+        msg = (
+            f"{p.failed_promises:,.0f} orders a period ({share:.1%} of the demand at depots "
+            f"with display stock) are promised from display units and fail; worst {d}/{f}: "
+            f"{x.display:g} on show, in stock {x.in_stock_real:.0%} of requests where the plan "
+            f"believes {x.in_stock_believed:.0%}; customers' cost {b.value:,.0f} -> "
+            f"{p.value:,.0f}"
+        )
+    else:
+        msg = "no order is promised from display stock"
+    entities = tuple(dict.fromkeys(d for _, d, _, _ in rows))
+    return Finding(
+        "phantom-stock",
+        hit,
+        msg,
+        {"share": th["phantom_share"]},
+        evidence,
+        entities if hit else (),
+    )
+
+
+def _overtime_week(kpis: Any, dept: str, network: ServiceNetwork) -> float:
+    """Route overtime per person a week in ``dept`` on the sample day's routes."""
+    pools = [
+        (pid, x) for pid, x in (kpis.pools or {}).items() if network.pool(pid).department == dept
+    ]
+    heads = sum(x.headcount for _, x in pools)
+    return sum(x.route_overtime_h * x.days_per_year / 52 for _, x in pools) / max(heads, 1)
+
+
+def _overload_attrition(
+    results: dict[str, tuple[Result, Result]], network: ServiceNetwork, th: dict[str, float]
+) -> Finding:
+    if "dispatch" not in results:
+        return _not_known("overload-attrition", _NO_DISPATCH)
+    from servopt.optimizer.staffing.workload import within
+
+    b, p = (r.kpis for r in results["dispatch"])
+    hit: list[str] = []
+    evidence: dict[str, Any] = {}
+    for dept, dp in (p.departments or {}).items():
+        db = (b.departments or {}).get(dept)
+        ot_b = _overtime_week(b, dept, network) if db else None
+        ot_p = _overtime_week(p, dept, network)
+        ot = [ot_b, ot_p]
+        load_b = db.load if db else None
+        over_load = dp.load > th["overload_load"] and (load_b is None or dp.load > load_b + 1e-9)
+        over_time = ot_p > th["overtime_h_week"] and (ot_b is None or ot_p > ot_b + 1e-9)
+        worst = sorted(
+            (
+                (x.load, pid)
+                for pid, x in (p.pools or {}).items()
+                if network.pool(pid).department == dept and x.load > th["overload_load"]
+            ),
+            reverse=True,
+        )
+        evidence[dept] = {
+            "headcount": [db.headcount if db else None, dp.headcount],
+            "load": [load_b, dp.load],
+            "overtime_h_week_per_person": ot,
+            "attrition_yearly": [db.attrition_yearly if db else None, dp.attrition_yearly],
+            "attrition_half_year": [
+                within(db.attrition_yearly, 0.5) if db else None,
+                within(dp.attrition_yearly, 0.5),
+            ],
+            "leavers_per_year": [db.leavers_per_year if db else None, dp.leavers_per_year],
+            "replacement_cost_per_year": [
+                db.replacement_cost_per_year if db else None,
+                dp.replacement_cost_per_year,
+            ],
+            "pools_over_threshold": len(worst),
+            "most_loaded": {pid: load for load, pid in worst[:5]},
+        }
+        if over_load or over_time:
+            hit.append(dept)
+
+    def line(d: str) -> str:
+        e = evidence[d]
+        lb, lp = e["load"]
+        ab, ap = e["attrition_yearly"]
+        return (
+            f"{d or 'field staff'}: {e['headcount'][1]} people (was {e['headcount'][0]}) at "
+            f"{lp:.2f} of contracted hours (was {lb:.2f}), overtime "
+            f"{e['overtime_h_week_per_person'][1]:.1f} h a week each on routes: attrition "
+            f"{ab:.1%} -> {ap:.1%} a year ({e['attrition_half_year'][1]:.1%} in half a year), "
+            f"{e['leavers_per_year'][0]:,.1f} -> {e['leavers_per_year'][1]:,.1f} leavers a year "
+            f"costing {e['replacement_cost_per_year'][1]:,.0f}; {e['pools_over_threshold']} "
+            "pool(s) over the limit"
+        )
+
+    msg = "; ".join(line(d) for d in hit) or "no department's load or overtime passes its limit"
+    return Finding(
+        "overload-attrition",
+        bool(hit),
+        msg,
+        {"load": th["overload_load"], "overtime_h_week": th["overtime_h_week"]},
+        evidence,
+        tuple(hit),
     )
 
 

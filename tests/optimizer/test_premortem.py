@@ -22,12 +22,49 @@ CASES = {
     "c": ("case-c-omnichannel", "case-c-omnichannel.shared-staff.plan"),
     "d": ("case-d-outpatient", "case-d-outpatient.all-app.plan"),
 }
-#: What each case's proposal must trigger (issue 11), among the rules computable today.
+#: What each case's proposal must trigger (issue 11).
 EXPECTED = {
-    "a": {"cost-shifted", "hidden-expediting", "repeat-visits"},
+    "a": {"cost-shifted", "hidden-expediting", "repeat-visits", "overload-attrition"},
     "b": {"rework-loop"},
-    "c": set(),  # phantom-stock and shared-staff-overload need data the model lacks yet
+    "c": {"phantom-stock", "shared-staff-overload"},
     "d": {"segment-excluded", "capacity-lost"},
+}
+
+
+def _keep_depots(p: Plan) -> Plan:
+    return p.replace(open_depots=None)
+
+
+def _keep_staff(p: Plan) -> Plan:
+    return p.replace(pool_changes=())
+
+
+def _keep_headcounts(p: Plan) -> Plan:
+    return p.replace(
+        pool_changes=tuple(c.model_copy(update={"headcount": None}) for c in p.pool_changes)
+    )
+
+
+def _old_journeys(p: Plan) -> Plan:
+    return p.replace(journeys=())
+
+
+def _no_display_promises(p: Plan) -> Plan:
+    return p.replace(promise_display_stock=False)
+
+
+#: Per rule: the case whose proposal triggers it, and a control: the same proposal without the
+#: change the rule is about, which must not trigger it (tail-waits has its own test below).
+CONTROLS = {
+    "cost-shifted": ("a", _keep_depots),
+    "hidden-expediting": ("a", _keep_depots),
+    "repeat-visits": ("a", _keep_staff),
+    "overload-attrition": ("a", _keep_headcounts),
+    "segment-excluded": ("d", _keep_staff),
+    "rework-loop": ("b", _old_journeys),
+    "capacity-lost": ("d", _old_journeys),
+    "phantom-stock": ("c", _no_display_promises),
+    "shared-staff-overload": ("c", _keep_staff),
 }
 
 
@@ -56,12 +93,64 @@ def test_a_plan_identical_to_the_baseline_triggers_nothing(key):
     assert pm.triggered == ()
 
 
+def test_every_rule_has_a_trigger_and_a_control():
+    assert set(CONTROLS) | {"tail-waits"} == set(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(CONTROLS))
+def test_a_control_without_the_change_does_not_trigger_the_rule(rule):
+    key, undo = CONTROLS[rule]
+    net, proposal = _case(key)
+    assert rule in premortem(net, proposal, repair=False).triggered
+    control = premortem(net, undo(proposal), repair=False)
+    assert rule not in control.triggered, control.summary()
+
+
 def test_rules_the_model_cannot_compute_say_so():
-    net, proposal = _case("a")
+    net, proposal = _case("c")  # no jobs, no journeys
     pm = premortem(net, proposal, repair=False)
     unknown = {f.rule: f.message for f in pm.findings if f.triggered is None}
-    assert {"overload-attrition", "phantom-stock"} <= set(unknown)
+    assert {"repeat-visits", "overload-attrition", "rework-loop"} <= set(unknown)
     assert all(m.startswith("not computed on this model: ") for m in unknown.values())
+
+
+def test_overload_attrition_prices_leavers_with_the_networks_workforce_model():
+    from servopt.models import Workforce
+
+    net, proposal = _case("a")
+    finding = next(
+        f for f in premortem(net, proposal, repair=False).findings if f.rule == "overload-attrition"
+    )
+    ev = finding.evidence["field-service"]
+    assert ev["headcount"] == [200, 120]
+    assert ev["load"][0] < 1.0 < ev["load"][1]
+    assert ev["attrition_yearly"][1] > ev["attrition_yearly"][0]
+    # A steeper stated curve raises the expected leavers of the same plan.
+    steep = net.replace(workforce=Workforce(odds_ratio=2.0))
+    again = next(
+        f
+        for f in premortem(steep, proposal, repair=False).findings
+        if f.rule == "overload-attrition"
+    )
+    assert again.evidence["field-service"]["leavers_per_year"][1] > ev["leavers_per_year"][1]
+
+
+def test_phantom_stock_failed_promises_are_priced_alike_by_the_evaluator_and_the_checker():
+    from servopt.optimizer import DECISIONS
+    from servopt.optimizer.placement.check import check_placement_plan, recompute_placement
+
+    net, proposal = _case("c")
+    d = DECISIONS["placement"]
+    honest = d.evaluate(net, _no_display_promises(proposal), d.options())
+    phantom = d.evaluate(net, proposal, d.options())
+    assert honest.kpis.failed_promises == 0 and phantom.kpis.failed_promises > 0
+    assert phantom.objective["value"] > honest.objective["value"]
+    north = phantom.kpis.phantom["store-north"]["sofas"]
+    assert north.display == 10 and north.in_stock_real < north.in_stock_believed
+    again = recompute_placement(net, proposal)
+    assert again["value"] == pytest.approx(phantom.objective["value"], rel=1e-9)
+    assert again["cost"] == pytest.approx(phantom.objective["cost"], rel=1e-9)
+    assert check_placement_plan(net, proposal, reported=phantom.objective) == []
 
 
 def test_the_repair_is_a_checked_placement_no_worse_for_customers():

@@ -21,7 +21,6 @@ from tests.conftest import INSTANCES
 
 CASE_A = INSTANCES / "case-a-aftersales.yaml"
 CASE_B = INSTANCES / "case-b-account-opening.yaml"
-CASE_C = INSTANCES / "case-c-omnichannel.yaml"
 CASE_D = INSTANCES / "case-d-outpatient.yaml"
 CASE_D_APP = INSTANCES / "case-d-outpatient.all-app.plan.yaml"
 
@@ -55,7 +54,7 @@ def test_channels_with_a_service_time_get_no_such_note():
     assert all(math.isfinite(w) for w in mix.segment_wait_min.values())
 
 
-@pytest.mark.parametrize("case", [CASE_A, CASE_C])
+@pytest.mark.parametrize("case", [CASE_A])
 def test_a_staffing_run_with_nothing_to_staff_says_so(case):
     net = load_network(case)
     assert not any(s.demand_per_day > 0 for s in net.segments)
