@@ -28,9 +28,10 @@ Rules computed (thresholds are :data:`THRESHOLDS`, each a parameter):
 - ``shared-staff-overload`` (case C): a pool that staffs several channels works at an
   occupancy above ``shared_occupancy`` on one of them, higher than in the baseline.
 
-- ``tail-waits`` (case D's patients kept over 5 h): a segment's 90th-percentile parts wait
-  (placement: over the segment's demand, by site) passes its ``max_wait_h`` while its mean meets
-  it, and did not in the baseline.
+- ``tail-waits`` (case D's patients kept over 5 h): a segment's 90th-percentile wait passes its
+  ``max_wait_h`` while its mean meets it, and did not in the baseline: placement's parts waits
+  (over the segment's demand, by site) and staffing's contact waits (90% answered within, over
+  its channels and the day: Erlang C's or A's waiting-time distribution).
 
 - ``overload-attrition`` (case A: 45% of engineers gone in half a year): a department's field
   staff work above ``overload_load`` of their contracted hours (routes, expected repeat visits
@@ -43,9 +44,8 @@ Rules computed (thresholds are :data:`THRESHOLDS`, each a parameter):
   demand served by depots with display units (placement prices them: a lower real safety
   stock, each failed promise waiting for replenishment).
 
-Not computable yet: ``tail-waits`` for staffing's waits (no percentiles yet); load and
-attrition of staff who are not dispatched (counter staff, doctors: staffing reports occupancy,
-not hours).
+Not computable yet: load and attrition of staff who are not dispatched (counter staff, doctors:
+staffing reports occupancy, not hours).
 
 **Repair**, for placement (the decision whose MILP holds a cap on value): the cheapest plan no
 worse for customers than the proposal, when it is also cheaper (the frontier plan that
@@ -298,34 +298,37 @@ def _cost_shifted(results: dict[str, tuple[Result, Result]]) -> Finding:
 
 
 def _tail_waits(results: dict[str, tuple[Result, Result]], network: ServiceNetwork) -> Finding:
-    if "placement" not in results:
-        return _not_known(
-            "tail-waits",
-            "placement cannot price these plans (staffing's waits have no percentiles yet)",
-        )
-    b, p = (r.kpis for r in results["placement"])
+    if "placement" not in results and "staffing" not in results:
+        return _not_known("tail-waits", "neither placement nor staffing can price these plans")
     hit: list[str] = []
     evidence: dict[str, Any] = {}
-    for s, v in p.segments.items():
-        target = network.segment(s).max_wait_h
-        if target is None or v.p90_wait_h is None or v.mean_wait_h is None:
+    for name, kind, scale in (("placement", "parts wait", 1.0), ("staffing", "wait", 1 / 60)):
+        if name not in results:
             continue
-        before = b.segments[s]
-        tail_now = v.p90_wait_h > target >= v.mean_wait_h
-        tail_before = before.p90_wait_h is not None and before.p90_wait_h > target
-        if tail_now and not tail_before:
-            hit.append(s)
-            evidence[s] = {
-                "target_h": target,
-                "mean_wait_h": [before.mean_wait_h, v.mean_wait_h],
-                "p90_wait_h": [before.p90_wait_h, v.p90_wait_h],
-            }
+        b, p = (r.kpis for r in results[name])
+        for s, v in p.segments.items():
+            target = network.segment(s).max_wait_h
+            before = b.segments.get(s)
+            mean, tail = _mean_p90(v, name, scale)
+            if target is None or mean is None or tail is None or before is None:
+                continue
+            mean_b, tail_b = _mean_p90(before, name, scale)
+            if tail > target >= mean and not (tail_b is not None and tail_b > target):
+                key = s if s not in evidence else f"{s} ({name})"
+                hit.append(key)
+                evidence[key] = {
+                    "decision": name,
+                    "kind": kind,
+                    "target_h": target,
+                    "mean_wait_h": [mean_b, mean],
+                    "p90_wait_h": [tail_b, tail],
+                }
     msg = (
         "; ".join(
-            f"segment {s!r}: mean parts wait {evidence[s]['mean_wait_h'][1]:,.1f} h meets its "
-            f"{evidence[s]['target_h']:g} h target, but 10% of its demand waits over "
-            f"{evidence[s]['p90_wait_h'][1]:,.1f} h"
-            for s in hit
+            f"segment {k!r}: mean {e['kind']} {_hours(e['mean_wait_h'][1])} meets its "
+            f"{e['target_h']:g} h target, but 10% of its demand waits over "
+            f"{_hours(e['p90_wait_h'][1])}"
+            for k, e in evidence.items()
         )
         or "no segment's tail passes its target while its mean meets it"
     )
@@ -335,8 +338,23 @@ def _tail_waits(results: dict[str, tuple[Result, Result]], network: ServiceNetwo
         msg,
         "90th percentile over max_wait_h, mean within",
         evidence,
-        tuple(hit),
+        tuple(dict.fromkeys(k.split(" (")[0] for k in hit)),
     )
+
+
+def _mean_p90(v: Any, decision: str, scale: float) -> tuple[float | None, float | None]:
+    """A segment's mean and 90th-percentile wait in hours, from placement's (hours) or
+    staffing's (minutes) segment figures."""
+    if decision == "placement":
+        return v.mean_wait_h, v.p90_wait_h
+    return (
+        None if v.wait_min is None else v.wait_min * scale,
+        None if v.p90_wait_min is None else v.p90_wait_min * scale,
+    )
+
+
+def _hours(h: float) -> str:
+    return f"{h:,.1f} h" if h >= 1 else f"{h * 60:,.1f} min"
 
 
 def _hidden_expediting(results: dict[str, tuple[Result, Result]], th: dict[str, float]) -> Finding:

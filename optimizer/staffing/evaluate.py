@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ from servopt.optimizer.staffing.terms import (
     measured,
     queue,
     served_by,
+    tail_quantile,
+    unanswered_after,
     wait_prices,
 )
 
@@ -40,7 +43,9 @@ from servopt.optimizer.staffing.terms import (
 class ChannelFigures(Kpis):
     """One channel over the day: staff on duty per interval, contacts, how busy and how long a
     contact waits (contact-weighted over the intervals; ``None``: not measurable or no
-    contacts). ``staff_cost``: staff hours at the channel's rate."""
+    contacts). ``staff_cost``: staff hours at the channel's rate. ``p90_wait_min``: 90% of the
+    day's contacts are answered within it (``inf``: more than 10% are not answered at all, an
+    overloaded interval or those who abandon; :func:`~.terms.tail_quantile`)."""
 
     staff: tuple[int, ...]
     contacts_per_day: float
@@ -49,12 +54,15 @@ class ChannelFigures(Kpis):
     max_occupancy: float | None
     wait_min: float | None
     abandon_probability: float | None
+    p90_wait_min: float | None = None
 
 
 @dataclass(frozen=True)
 class SegmentFigures(Kpis):
     """One segment over the day: contacts, their split, mean wait (minutes; ``None``: a channel
-    it uses cannot be measured), its target (``max_wait_h``), and what its waiting costs."""
+    it uses cannot be measured), its target (``max_wait_h``), and what its waiting costs.
+    ``p90_wait_min``: 90% of its contacts, over its channels and the day, are answered within
+    it (as :class:`ChannelFigures`)."""
 
     contacts_per_day: float
     split: dict[str, float]
@@ -63,6 +71,7 @@ class SegmentFigures(Kpis):
     over_target: bool
     waiting_cost: float
     abandonment_cost: float
+    p90_wait_min: float | None = None
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,9 @@ def staffing_kpis(
         s: {"contacts": 0.0, "w": 0.0, "wait": 0.0, "lost": 0.0} for s in split
     }
     blind: set[str] = set()
+    # (weight, P(not answered within t)) per channel and per segment, over the day
+    ch_tail: dict[str, list[tuple[float, Callable[[float], float]]]] = {c: [] for c in used}
+    seg_tail: dict[str, list[tuple[float, Callable[[float], float]]]] = {s: [] for s in split}
     for t, hours in enumerate(day.hours):
         for c in used:
             ch = chans[c]
@@ -205,6 +217,8 @@ def staffing_kpis(
             if not measured(ch):
                 blind.add(c)
             w, pab = queue(ch, n, load, c in rates) if measured(ch) else (0.0, 0.0)
+            tail = unanswered_after(ch, n, load, c in rates)
+            ch_tail[c].append((load * hours, tail))
             f["contacts"] += load * hours
             f["w"] += load * hours * w
             f["ab"] += load * hours * pab
@@ -215,6 +229,7 @@ def staffing_kpis(
                 waiting += x * hours * late
                 abandon += x * hours * lost
                 g = seg_fig[s]
+                seg_tail[s].append((x * hours, tail))
                 g["contacts"] += x * hours
                 g["wait"] += x * hours * w
                 g["lost"] += x * hours * lost
@@ -229,6 +244,7 @@ def staffing_kpis(
             max_occupancy=f["occ"],
             wait_min=None if c in blind or not f["contacts"] else f["w"] / f["contacts"],
             abandon_probability=None if not f["contacts"] else f["ab"] / f["contacts"],
+            p90_wait_min=None if c in blind or not f["contacts"] else tail_quantile(ch_tail[c]),
         )
         for c, f in ch_fig.items()
     }
@@ -249,6 +265,7 @@ def staffing_kpis(
             over_target=late,
             waiting_cost=g["w"],
             abandonment_cost=g["lost"],
+            p90_wait_min=None if wait is None else tail_quantile(seg_tail[s]),
         )
     notes = [
         f"channel {c!r} carries {ch_fig[c]['contacts'] / sum(day.hours):,.1f} contacts an hour "

@@ -37,6 +37,7 @@ one.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from servopt.models.entities import Channel
@@ -172,6 +173,63 @@ def queue(channel: Channel, staff: int, per_hour: float, staffed: bool) -> tuple
         return channel.patience_min, 1.0
     fig = erlang_a(staff, per_hour, aht, channel.patience_min * 60.0, 0.0)
     return float(fig.asa_s) / 60.0, float(fig.abandon_probability)
+
+
+def unanswered_after(
+    channel: Channel, staff: int, per_hour: float, staffed: bool
+) -> Callable[[float], float]:
+    """t (minutes) -> the probability that a contact of ``channel`` is not answered within t
+    (the service level's complement, as :func:`queue` models the channel): Erlang C's
+    ``C exp(-(c - A) t / s)``, 1 when overloaded or unstaffed; under Erlang A those who abandon
+    first count as not answered. 0 for a channel :func:`queue` says waits 0."""
+    from servopt.optimizer.staffing.queueing import erlang_a, erlang_c
+
+    aht = (channel.service_min or 0.0) * 60.0
+    if per_hour <= 0 or aht <= 0 or (not staffed and channel.capacity_per_hour is not None):
+        return lambda t: 0.0
+    if staff < 1:
+        return lambda t: 1.0
+    if channel.patience_min is None:
+        fig = erlang_c(staff, per_hour, aht, 0.0)
+        if not fig.stable:
+            return lambda t: 1.0
+        pw, rate = float(fig.wait_probability), (staff - float(fig.offered_load)) / aht * 60.0
+        return lambda t: pw * math.exp(-rate * t)
+    patience = channel.patience_min * 60.0
+    return lambda t: 1.0 - float(erlang_a(staff, per_hour, aht, patience, t * 60.0).service_level)
+
+
+def tail_quantile(
+    parts: list[tuple[float, Callable[[float], float]]], q: float = 0.9, horizon_min: float = 1e6
+) -> float:
+    """The wait (minutes) within which a share ``q`` of the contacts of a mixture are answered:
+    the least t with sum_k w_k P_k(W > t) <= (1 - q) sum_k w_k, for ``parts`` of (weight,
+    :func:`unanswered_after`); ``inf`` when even ``horizon_min`` is not enough (overloaded or
+    abandoned parts weigh more than 1 - q). Bisection to 0.01 min.
+
+    >>> round(tail_quantile([(1.0, lambda t: 0.5 * math.exp(-t / 10))]), 1)  # 10 ln 5 = 16.09
+    16.1
+    """
+    total = sum(w for w, _ in parts)
+    if total <= 0:
+        return 0.0
+    limit = (1.0 - q) * total
+
+    def over(t: float) -> float:
+        return sum(w * f(t) for w, f in parts if w > 0)
+
+    if over(0.0) <= limit:
+        return 0.0
+    hi = 1.0
+    while over(hi) > limit:
+        hi *= 2.0
+        if hi > horizon_min:
+            return math.inf
+    lo = hi / 2.0 if hi > 1.0 else 0.0
+    while hi - lo > 0.01:
+        mid = (lo + hi) / 2.0
+        lo, hi = (lo, mid) if over(mid) <= limit else (mid, hi)
+    return hi
 
 
 def wait_prices(

@@ -209,3 +209,37 @@ def test_tail_waits_when_closing_depots_leaves_a_tenth_of_a_segment_past_its_tar
     assert ev["mean_wait_h"][1] <= 72.0 < ev["p90_wait_h"][1]
     control = premortem(net, fewer, baseline=fewer, options=road_only, repair=False)
     assert "tail-waits" not in control.triggered
+
+
+def test_tail_waits_on_staffing_when_the_mean_meets_the_target_and_the_tenth_slowest_do_not():
+    """A phone line of 480 calls a day, 6 minutes each, target 6 minutes: 9 agents answer 90%
+    within 1.4 min; 7 agents keep the mean at 3.7 min, yet 10% wait over 10 min (Erlang C's
+    exponential tail); 8 agents (90% within 3.8 min) is the control."""
+    from servopt.models import PoolChange
+
+    net = ServiceNetwork(
+        name="phones",
+        channels=[{"id": "phone", "kind": "phone", "service_min": 6.0}],
+        segments=[
+            {
+                "id": "callers",
+                "channels": ["phone"],
+                "demand_per_day": 480,
+                "max_wait_h": 0.1,
+                "downtime_cost_per_hour": 30,
+            }
+        ],
+        pools=[{"id": "agents", "headcount": 9, "channels": ["phone"], "cost_per_hour": 20}],
+    )
+
+    def cut_to(n: int) -> Plan:
+        return Plan(name=f"{n} agents", pool_changes=(PoolChange(pool="agents", headcount=n),))
+
+    pm = premortem(net, cut_to(7), repair=False)
+    tail = next(f for f in pm.findings if f.rule == "tail-waits")
+    assert tail.triggered and tail.entities == ("callers",), pm.summary()
+    ev = tail.evidence["callers"]
+    assert ev["decision"] == "staffing"
+    assert ev["mean_wait_h"][1] <= 0.1 < ev["p90_wait_h"][1]
+    assert ev["p90_wait_h"][0] < 0.1
+    assert "tail-waits" not in premortem(net, cut_to(8), repair=False).triggered
