@@ -477,7 +477,7 @@ def _overload_attrition(
 ) -> Finding:
     if "dispatch" not in results:
         return _not_known("overload-attrition", _NO_DISPATCH)
-    from servopt.optimizer.staffing.workload import within
+    from servopt.models.workforce import within
 
     b, p = (r.kpis for r in results["dispatch"])
     hit: list[str] = []

@@ -29,6 +29,7 @@ from typing import Any
 from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import DispatchPolicy, Plan
+from servopt.models.workforce import Workload, pool_workload
 from servopt.optimizer.dispatch.check import RouteFigures, check_routes
 from servopt.optimizer.dispatch.nearest import field_pools, nearest_routes, screen
 from servopt.optimizer.dispatch.terms import (
@@ -40,7 +41,6 @@ from servopt.optimizer.dispatch.terms import (
     shift_notes,
 )
 from servopt.optimizer.result import Kpis, Result, Units, evaluated
-from servopt.optimizer.staffing.workload import Workload, pool_workload
 
 _EPS = 1e-6
 _DAY_MIN = 1440.0
@@ -72,7 +72,7 @@ class Drop(Kpis):
 @dataclass(frozen=True)
 class PoolLoad(Kpis):
     """One field pool's work on the day and, scaled to a year of such days, its load and
-    attrition (:mod:`servopt.optimizer.staffing.workload`, the network's ``workforce``).
+    attrition (:mod:`servopt.models.workforce`, the network's ``workforce``).
 
     Hours a day for the pool: ``route_h`` on its routes (travel, waits and jobs), ``repeat_h``
     of expected repeat visits it makes as the nearest expert (probability x the visit's time

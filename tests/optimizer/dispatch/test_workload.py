@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from servopt.models import Plan, Workforce
 from servopt.models.generate import generate_data
 from servopt.models.network import ServiceNetwork
+from servopt.models.workforce import attrition_yearly
 from servopt.optimizer import DECISIONS
-from servopt.optimizer.staffing.workload import attrition_yearly
 
 
 def _kpis(net: ServiceNetwork, plan: Plan):

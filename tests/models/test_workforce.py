@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from servopt.models import BadInputError, Workforce
-from servopt.optimizer.staffing.workload import attrition_yearly, pool_workload, within
+from servopt.models.workforce import attrition_yearly, pool_workload, within
 
 
 def test_default_model_is_the_stated_one():

@@ -1,4 +1,5 @@
-"""Staff workload and attrition: load, overtime, and the people who leave and what they cost.
+"""Staff workload and attrition, the workforce's side of the domain: load, overtime, and the
+people who leave and what they cost.
 
 The load u of a pool is its hours of work over its contracted hours (above 1: overtime). The
 yearly probability that one person leaves follows the network's
@@ -11,8 +12,8 @@ odds x1.23 per 1/6 more load, after Aiken et al. 2002). Expected leavers = headc
 each costs the pool's ``replacement_cost`` (hiring and training a successor).
 
 :func:`pool_workload` prices a pool from its yearly hours; dispatch (its sample day scaled to a
-year, :func:`servopt.optimizer.dispatch.evaluate.dispatch_workloads`) is where the work comes
-from today.
+year, :func:`servopt.optimizer.dispatch.evaluate.dispatch_workloads`) and the roster
+(:mod:`servopt.optimizer.staffing.roster`) are where the work comes from.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from dataclasses import dataclass
 
 from servopt.models.entities import Workforce
 from servopt.models.errors import BadInputError, Problem
-from servopt.optimizer.result import Kpis
 
 
 def attrition_yearly(workforce: Workforce, load: float) -> float:
@@ -54,7 +54,7 @@ def within(yearly: float, years: float) -> float:
 
 
 @dataclass(frozen=True)
-class Workload(Kpis):
+class Workload:
     """A pool's load and what it costs per year, from :func:`pool_workload`.
 
     Attributes
