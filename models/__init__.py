@@ -17,6 +17,7 @@ from servopt.models.entities import (
     JobType,
     Journey,
     LaneMode,
+    Member,
     PartFamily,
     Segment,
     Shift,
@@ -39,7 +40,14 @@ from servopt.models.errors import (
 from servopt.models.formats import NetworkFormat, load_network
 from servopt.models.io import json_schema, load_plan, save
 from servopt.models.network import ServiceNetwork
-from servopt.models.plan import Assignment, DispatchPolicy, Plan, PoolChange, Route
+from servopt.models.plan import (
+    Assignment,
+    DispatchPolicy,
+    Plan,
+    PoolChange,
+    RosterShift,
+    Route,
+)
 
 __all__ = [
     "Arc",
@@ -57,11 +65,13 @@ __all__ = [
     "JobType",
     "Journey",
     "LaneMode",
+    "Member",
     "NetworkFormat",
     "PartFamily",
     "Plan",
     "PoolChange",
     "Problem",
+    "RosterShift",
     "Route",
     "Segment",
     "ServiceNetwork",

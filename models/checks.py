@@ -155,6 +155,19 @@ def check_network(
             ref(f"pools[{i}].skills.{sk}", sk, "skills")
         for j, ch in enumerate(pool.channels):
             ref(f"pools[{i}].channels[{j}]", ch, "channels")
+    people: dict[str, str] = {}
+    for i, pool in enumerate(net.pools):
+        for j, m in enumerate(pool.members):
+            where = f"pools[{i}].members[{j}]"
+            if m.id in people:
+                add(
+                    Problem(
+                        f"{where}.id", f"duplicate person id {m.id!r} (first at {people[m.id]})"
+                    )
+                )
+            people.setdefault(m.id, where)
+            for sk in m.skills or {}:
+                ref(f"{where}.skills.{sk}", sk, "skills")
 
     best: dict[str, float] = defaultdict(float)
     for pool in net.pools:

@@ -279,13 +279,33 @@ class Shift(Entity):
         return self.end_min - self.start_min - self.break_min
 
 
+class Member(Entity):
+    """One named person of a staff pool, for rostering.
+
+    ``contract_h_week``: contracted hours a week (``None``: the pool's first shift's working
+    hours x its days a week); ``skills``: their own proficiencies (``None``: the pool's);
+    ``unavailable``: days of the roster's horizon (0 = its first day) on leave or otherwise
+    away; ``prefers_off``: weekdays (0 = Monday) they would rather not work; ``avoids_nights``:
+    they would rather not work night shifts. Preferences are soft (priced), leave is hard.
+    """
+
+    id: Id
+    name: str = ""
+    contract_h_week: Annotated[float, Field(gt=0, le=168, allow_inf_nan=False)] | None = None
+    skills: dict[Id, Proficiency] | None = None
+    unavailable: tuple[Annotated[int, Field(ge=0, le=3660)], ...] = ()
+    prefers_off: tuple[Annotated[int, Field(ge=0, le=6)], ...] = ()
+    avoids_nights: bool = False
+
+
 class StaffPool(Entity):
     """Staff with the same skills, home and terms: one technician (``headcount`` 1) or a team.
 
     ``skills`` maps skill id to proficiency in (0, 1]: 1 is a fully trained expert; handling
     time and first-time-fix rate degrade as proficiency falls. ``channels`` lists the channels
     this pool staffs (contact-centre agents, counter clerks); ``home_depot`` is where field staff
-    start and end their day.
+    start and end their day. ``members`` names its people for rostering (at most
+    ``headcount``; the rest are generated as ``{pool}#{k}``).
     """
 
     id: Id
@@ -303,6 +323,15 @@ class StaffPool(Entity):
     vehicle_capacity: Quantity | None = None
     speed_kmh: Speed | None = None
     replacement_cost: Money = 0.0
+    members: tuple[Member, ...] = ()
+
+    @model_validator(mode="after")
+    def _members_within_headcount(self) -> StaffPool:
+        if len(self.members) > self.headcount:
+            raise ValueError(
+                f"members lists {len(self.members)} people but headcount is {self.headcount}"
+            )
+        return self
 
 
 class JobType(Entity):

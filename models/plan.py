@@ -12,6 +12,7 @@ optional: ``None`` means "as the network is today". The parts:
   or one per staffing interval of the network) and ``pool_changes`` (head count, skills and
   channels changed, e.g. "everyone multi-skill, no training");
 * dispatch: ``routes`` (an ordered list of jobs for one member of a pool) and ``dispatch_policy``;
+* rostering: ``roster`` (who works which shift on which day, covering which skill);
 * process: ``journeys`` that replace the network's journeys of the same id (a redesign).
 """
 
@@ -77,6 +78,16 @@ class PoolChange(Entity):
     training_cost: NonNeg = 0.0
 
 
+class RosterShift(Entity):
+    """``person`` works shift ``shift`` (``"HH:MM-HH:MM"``, a shift of their pool) on ``day``
+    of the roster's horizon (0 = its first day, a Monday), covering ``skill``."""
+
+    person: Id
+    day: NonNegInt
+    shift: str
+    skill: Id | None = None
+
+
 class Route(Entity):
     """Member ``member`` of ``pool`` leaves its home depot, does ``jobs`` in order, returns."""
 
@@ -106,6 +117,7 @@ class Plan(BaseModel):
     pool_changes: tuple[PoolChange, ...] = ()
     routes: tuple[Route, ...] | None = None
     dispatch_policy: DispatchPolicy | None = None
+    roster: tuple[RosterShift, ...] | None = None
     journeys: tuple[Journey, ...] = ()
 
     def open_depot_ids(self, network: ServiceNetwork) -> tuple[str, ...]:

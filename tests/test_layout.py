@@ -11,7 +11,8 @@ Layers, lowest first (a module imports only from its own layer or lower ones):
 5. ``servopt.optimizer.cli``.
 
 Only adapters import a solver library (ortools, pulp, pyvrp): the modules of ``solvers/``, a
-routing engine (``routing/*_engine.py``) and a decision's MILP model (``*milp.py``). Import
+routing engine (``routing/*_engine.py``) and a decision's MILP or CP-SAT model (``*milp.py``,
+``*_cpsat.py``). Import
 statements count wherever they are (a lazy import inside a function is still a dependency), and
 the module graph they form has no cycle. Imports under ``if TYPE_CHECKING:`` are annotations,
 not dependencies, and do not count.
@@ -95,6 +96,7 @@ def is_adapter(path: Path) -> bool:
         rel.parts[:2] == ("optimizer", "solvers")
         or (rel.parts[:2] == ("optimizer", "routing") and path.stem.endswith("_engine"))
         or path.stem.endswith("milp")
+        or path.stem.endswith("_cpsat")
     )
 
 

@@ -118,11 +118,42 @@ def format_staffing(result: Result) -> str:
     return "\n".join(out)
 
 
+def format_roster(result: Result) -> str:
+    """Coverage, overtime, preferences and fairness of a roster, and each pool's load and
+    attrition."""
+    k = result.kpis
+    cov = "-" if k.coverage is None else f"{k.coverage:.2%}"
+    out = [
+        f"roster of {k.people} people over {k.days} days: {k.shifts_worked} shifts worked",
+        f"coverage   {k.covered:,} of {k.required:,} person-shifts required ({cov}); "
+        f"{k.required - k.covered:,} missing",
+        f"overtime   {k.overtime_h:,.1f} h; preferences broken {k.preferences_broken}",
+        "cost parts " + ", ".join(f"{n} {v:,.2f}" for n, v in k.cost_parts.items()),
+        "pools (paid over contracted hours; overtime a person, mean / max; weekend days and "
+        "nights a person, least-most; attrition at that load, leavers a year and their cost)",
+    ]
+    for name, p in k.pools.items():
+        year = p.year
+        att = (
+            "-"
+            if year is None
+            else f"{year.attrition_yearly:.1%}/yr {year.leavers_per_year:,.1f} leavers "
+            f"{year.replacement_cost_per_year:,.0f}"
+        )
+        out.append(
+            f"  {name:<28} {p.people:>4} people  load {p.load:>5.2f}  overtime "
+            f"{p.overtime_h_mean:>5.1f}/{p.overtime_h_max:<5.1f} h  weekends "
+            f"{p.weekend_days[0]}-{p.weekend_days[1]}  nights {p.nights[0]}-{p.nights[1]}  {att}"
+        )
+    return "\n".join(out)
+
+
 #: The report of each decision's result, by decision name.
 FORMATTERS = {
     "placement": format_placement,
     "dispatch": format_dispatch,
     "staffing": format_staffing,
+    "roster": format_roster,
 }
 
 

@@ -5,8 +5,10 @@ channel mix, then staff and split under the objective), :mod:`.evaluate` (the fi
 staffing plan), :mod:`.check` (what a plan breaks, and a result's cost and value recomputed).
 The methods under it: :mod:`.queueing` (Erlang B/C/A and sizing), :mod:`.channels` (channel mix
 and interval staffing), :mod:`.shifts` and :mod:`.shift_milp` (shift scheduling),
-:mod:`.channel_milp`, :mod:`.timevarying`, :mod:`.multiskill`, :mod:`.workload` (occupancy and
-attrition), :mod:`.simulate` (discrete-event checks of an interval).
+:mod:`.channel_milp`, :mod:`.timevarying`, :mod:`.multiskill`, :mod:`.simulate` (discrete-event
+checks of an interval); rostering named people: :mod:`.roster` (the problem, its rules and
+checker), :mod:`.roster_cpsat` (the CP-SAT model), :mod:`.roster_solve` (solve and evaluate).
+Workload and attrition are the domain's: :mod:`servopt.models.workforce`.
 """
 
 from servopt.optimizer.decision import Decision
