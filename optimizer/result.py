@@ -232,13 +232,19 @@ def evaluated(
     ``evaluate`` builds its :class:`Result`."""
     import time
 
+    unpriced = [
+        f"pool_changes[{i}].training_cost ({c.training_cost:,.2f}) is not priced by any "
+        "decision yet: the plan's cost leaves it out"
+        for i, c in enumerate(plan.pool_changes)
+        if c.training_cost
+    ]
     return Result(
         Status.FEASIBLE,
         time.perf_counter() - started,
         objective=objective_values(options, kpis.cost, kpis.value),
         plan=plan,
         kpis=kpis,
-        diagnostics=tuple(diagnostics),
+        diagnostics=(*diagnostics, *unpriced),
         violations=tuple(violations),
         solver="evaluator",
         decision=decision,

@@ -187,3 +187,17 @@ def test_a_staffing_solve_warns_of_fields_no_decision_reads():
     assert any("segments.customers (set for 3 of 3 segments)" in n for n in notes), notes
     # Read by dispatch (workload by department), so not reported.
     assert not any("pools.department" in n for n in notes)
+
+
+@pytest.mark.parametrize("name", ["placement", "staffing"])
+def test_a_training_cost_no_decision_prices_is_said_not_dropped_silently(name):
+    from servopt.models import Plan, PoolChange, load_network
+
+    net = load_network(INSTANCES / "case-d-outpatient.yaml")
+    d = DECISIONS[name]
+    plain = d.evaluate(net, Plan(), d.options())
+    trained = Plan(pool_changes=(PoolChange(pool="doctors", training_cost=5000.0),))
+    r = d.evaluate(net, trained, d.options())
+    assert any("training_cost (5,000.00) is not priced" in n for n in r.diagnostics)
+    assert not any("training_cost" in n for n in plain.diagnostics)
+    assert r.objective["cost"] == pytest.approx(plain.objective["cost"])
