@@ -182,6 +182,13 @@ def solve_lns(
             status = Status.OPTIMAL
     if status is not Status.OPTIMAL:
         status = Status.FEASIBLE
+    message = (
+        f"the clock ended the search after {rounds} round(s), before its work budget "
+        f"({used:.1f} of {budget:.1f} deterministic units): the same seed may give another "
+        "result on another run or machine"
+        if status is not Status.OPTIMAL and used < budget
+        else ""
+    )
     gap = max(0.0, best - bound) / max(abs(best), 1.0)
     return CpSolution(
         status,
@@ -190,6 +197,7 @@ def solve_lns(
         gap,
         time.perf_counter() - t0,
         None,
+        message,
         values=incumbent,
         rounds=rounds,
     )

@@ -42,6 +42,8 @@ from servopt.models.workforce import Workload, pool_workload
 from servopt.optimizer.result import Kpis
 
 _DAY = 1440
+#: A requirement's skill when any member of its pools will do (a pool with no skills listed).
+ANY_SKILL = "*"
 _NIGHT = (22 * 60, 30 * 60)  # 22:00 to 06:00 the next morning, in minutes from midnight
 _NIGHT_MIN = 180
 
@@ -183,35 +185,53 @@ def is_night(start_min: float, end_min: float) -> bool:
     return total >= _NIGHT_MIN
 
 
-def shift_types(pools: tuple[StaffPool, ...]) -> dict[str, ShiftType]:
-    """The shift types of ``pools`` (one per distinct start and end; weekdays merged)."""
+def shift_types(
+    pools: tuple[StaffPool, ...],
+) -> tuple[dict[str, ShiftType], dict[str, tuple[str, ...]]]:
+    """The shift types of ``pools`` and each pool's shift ids. A shift is ``"HH:MM-HH:MM"``;
+    pools share a type only when it also runs on the same weekdays with the same paid time,
+    else it is ``"HH:MM-HH:MM@pool"`` (a pool's people never work another pool's days)."""
     out: dict[str, ShiftType] = {}
+    of_pool: dict[str, tuple[str, ...]] = {}
     for pool in pools:
+        ids = []
         for sh in pool.shifts:
-            sid = shift_id(sh)
-            days = frozenset(sh.days) | (out[sid].weekdays if sid in out else frozenset())
-            out[sid] = ShiftType(
-                sid,
+            st = ShiftType(
+                shift_id(sh),
                 sh.start_min,
                 sh.end_min,
                 round(sh.working_min),
-                days,
+                frozenset(sh.days),
                 is_night(sh.start_min, sh.end_min),
             )
-    return out
+            sid = st.id
+            if sid in out and out[sid] != st:
+                sid = f"{st.id}@{pool.id}"
+                st = ShiftType(sid, st.start_min, st.end_min, st.paid_min, st.weekdays, st.night)
+            out[sid] = st
+            ids.append(sid)
+        of_pool[pool.id] = tuple(dict.fromkeys(ids))
+    return out, of_pool
 
 
-def people_of(pools: tuple[StaffPool, ...]) -> tuple[Person, ...]:
+def people_of(
+    pools: tuple[StaffPool, ...],
+    of_pool: Mapping[str, tuple[str, ...]],
+    options: RosterOptions | None = None,
+) -> tuple[Person, ...]:
     """Every person of ``pools``: the named ``members`` (at most the head count), then
-    ``{pool}#{k}`` for the rest. Contract: the member's, else the pool's first shift's paid
-    hours x its days a week."""
+    ``{pool}#{k}`` for the rest, each with their pool's shift ids (``of_pool``). Contract: the
+    member's, else the pool's first shift's paid hours x the days a week it runs, at most
+    ``7 - min_days_off_per_week``."""
+    options = options or RosterOptions()
     out = []
     for pool in pools:
         if not pool.shifts or pool.headcount < 1:
             continue
         first = pool.shifts[0]
-        default = round(first.working_min * len(first.days))
-        sids = tuple(dict.fromkeys(shift_id(s) for s in pool.shifts))
+        days = min(len(first.days), 7 - options.min_days_off_per_week)
+        default = round(first.working_min * days)
+        sids = of_pool[pool.id]
         ot = pool.overtime_cost_per_hour
         ot = pool.cost_per_hour if ot is None else ot
         named = list(pool.members[: pool.headcount])
@@ -249,26 +269,42 @@ def default_under_cost(
 
 
 # ---------------------------------------------------------------------------- the rules
-def weekly_bounds(person: Person, week: int, options: RosterOptions) -> tuple[int, int]:
+def workable_days(person: Person, week: int, shifts: Mapping[str, ShiftType]) -> list[int]:
+    """The days of ``week`` on which one of ``person``'s shifts runs."""
+    return [
+        d
+        for d in range(7 * week, 7 * week + 7)
+        if any(d % 7 in shifts[s].weekdays for s in person.shifts)
+    ]
+
+
+def weekly_bounds(
+    person: Person, week: int, options: RosterOptions, shifts: Mapping[str, ShiftType]
+) -> tuple[int, int]:
     """(least, most) paid minutes of ``person`` in ``week``: the contract less the tolerance,
-    pro rata of the days not on leave, and the contract plus the tolerance."""
+    pro rata of their workable days (:func:`workable_days`) not on leave, and the contract plus
+    the tolerance."""
     tol = round(options.hours_tolerance_h * 60)
-    leave = sum(1 for d in range(7 * week, 7 * week + 7) if d in person.unavailable)
-    low = max(0, math.floor((person.contract_min - tol) * (7 - leave) / 7))
+    workable = workable_days(person, week, shifts)
+    free = [d for d in workable if d not in person.unavailable]
+    share = len(free) / len(workable) if workable else 0.0
+    low = max(0, math.floor((person.contract_min - tol) * share))
     return low, person.contract_min + tol
 
 
-def rest_conflict(a: ShiftType, b: ShiftType, min_rest_h: float) -> bool:
-    """Whether ``b`` the day after ``a`` leaves less than ``min_rest_h`` hours between them."""
-    return (_DAY + b.start_min) - a.end_min < min_rest_h * 60 - 1e-9
+def rest_conflict(a: ShiftType, b: ShiftType, min_rest_h: float, days_apart: int = 1) -> bool:
+    """Whether ``b``, ``days_apart`` days after ``a``, leaves less than ``min_rest_h`` hours
+    between them (a shift past midnight and a long rest can reach two days)."""
+    return (days_apart * _DAY + b.start_min) - a.end_min < min_rest_h * 60 - 1e-9
 
 
 def can_cover(person: Person, req: Requirement, options: RosterOptions) -> bool:
     """Whether ``person`` may cover ``req``: from a pool it allows, with the skill at
     ``min_proficiency`` or more."""
-    return (req.pools is None or person.pool in req.pools) and person.skills.get(
-        req.skill, 0.0
-    ) >= options.min_proficiency - 1e-12
+    return (req.pools is None or person.pool in req.pools) and (
+        req.skill == ANY_SKILL
+        or person.skills.get(req.skill, 0.0) >= options.min_proficiency - 1e-12
+    )
 
 
 def infeasible_reasons(problem: RosterProblem, options: RosterOptions) -> list[str]:
@@ -278,7 +314,7 @@ def infeasible_reasons(problem: RosterProblem, options: RosterOptions) -> list[s
     for p in problem.people:
         longest = max((problem.shifts[s].paid_min for s in p.shifts), default=0)
         for w in range(problem.weeks):
-            low, _ = weekly_bounds(p, w, options)
+            low, _ = weekly_bounds(p, w, options, problem.shifts)
             days = [
                 d
                 for d in range(7 * w, 7 * w + 7)
@@ -286,7 +322,9 @@ def infeasible_reasons(problem: RosterProblem, options: RosterOptions) -> list[s
                 and any(d % 7 in problem.shifts[s].weekdays for s in p.shifts)
             ]
             most = min(
-                len(days), 7 - options.min_days_off_per_week, options.max_consecutive_days + 1
+                len(days),
+                7 - options.min_days_off_per_week,
+                7 - 7 // (options.max_consecutive_days + 1),
             )
             if most * longest < low:
                 out.append(
@@ -370,7 +408,10 @@ def check_roster(
             )
         if e.day in p.unavailable:
             bad.append(f"{where}: {e.person} is on leave on day {e.day}")
-        if e.skill is not None and p.skills.get(e.skill, 0.0) < options.min_proficiency - 1e-12:
+        if (
+            e.skill not in (None, ANY_SKILL)
+            and p.skills.get(e.skill, 0.0) < options.min_proficiency - 1e-12
+        ):
             bad.append(
                 f"{where}: {e.person} covers {e.skill!r} at proficiency "
                 f"{p.skills.get(e.skill, 0.0):g} < {options.min_proficiency:g}"
@@ -381,14 +422,17 @@ def check_roster(
     for pid, days in work.items():
         p = people[pid]
         for d, e in days.items():
-            nxt = days.get(d + 1)
-            if nxt is not None and rest_conflict(
-                problem.shifts[e.shift], problem.shifts[nxt.shift], options.min_rest_h
-            ):
-                bad.append(
-                    f"{pid}: {e.shift} on day {d} then {nxt.shift} on day {d + 1} leaves less "
-                    f"than {options.min_rest_h:g} h of rest"
-                )
+            end = d * 1440 + problem.shifts[e.shift].end_min  # minutes from day 0's midnight
+            for later in (d + 1, d + 2):
+                nxt = days.get(later)
+                if nxt is None:
+                    continue
+                rest = later * 1440 + problem.shifts[nxt.shift].start_min - end
+                if rest < options.min_rest_h * 60 - 1e-9:
+                    bad.append(
+                        f"{pid}: {e.shift} on day {d} then {nxt.shift} on day {later} leaves "
+                        f"{rest / 60:g} h, less than {options.min_rest_h:g} h of rest"
+                    )
         run = 0
         for d in range(problem.days):
             run = run + 1 if d in days else 0
@@ -400,8 +444,18 @@ def check_roster(
                 bad.append(f"{pid}: {7 - len(on)} days off in week {w + 1}")
     for p in problem.people:
         days = work.get(p.id, {})
+        tol = round(options.hours_tolerance_h * 60)
         for w in range(problem.weeks):
-            low, high = weekly_bounds(p, w, options)
+            # The contract's least hours pro rata of the days one of their shifts runs, not on
+            # leave (worked out here again, apart from the model's weekly_bounds).
+            runs = [
+                d
+                for d in range(7 * w, 7 * w + 7)
+                if any(d % 7 in problem.shifts[s].weekdays for s in p.shifts)
+            ]
+            free = sum(1 for d in runs if d not in p.unavailable)
+            low = max(0, math.floor((p.contract_min - tol) * (free / len(runs) if runs else 0)))
+            high = p.contract_min + tol
             paid = sum(
                 problem.shifts[days[d].shift].paid_min for d in range(7 * w, 7 * w + 7) if d in days
             )
@@ -501,8 +555,9 @@ def roster_figures(
     )
 
 
-#: Money in the CP-SAT objective is in hundredths of the currency (integer coefficients).
-MONEY_SCALE = 100
+#: Money in the CP-SAT objective is in 1/6000 of the currency (integer coefficients): a price
+#: per hour in cents is then a whole number per minute.
+MONEY_SCALE = 6000
 
 
 def scaled(x: float) -> int:
@@ -564,11 +619,12 @@ def greedy_roster(
         p = people[pi]
         if (pi, d) in on or d in p.unavailable or s not in p.shifts or d % 7 not in sh[s].weekdays:
             return False
-        prev, nxt = on.get((pi, d - 1)), on.get((pi, d + 1))
-        if prev and rest_conflict(sh[prev[0]], sh[s], options.min_rest_h):
-            return False
-        if nxt and rest_conflict(sh[s], sh[nxt[0]], options.min_rest_h):
-            return False
+        for gap in (1, 2):
+            prev, nxt = on.get((pi, d - gap)), on.get((pi, d + gap))
+            if prev and rest_conflict(sh[prev[0]], sh[s], options.min_rest_h, gap):
+                return False
+            if nxt and rest_conflict(sh[s], sh[nxt[0]], options.min_rest_h, gap):
+                return False
         run = 1
         k = d - 1
         while (pi, k) in on:
@@ -580,7 +636,7 @@ def greedy_roster(
             return False
         w = d // 7
         week = [on[pi, e][0] for e in range(7 * w, 7 * w + 7) if (pi, e) in on]
-        _, high = weekly_bounds(p, w, options)
+        _, high = weekly_bounds(p, w, options, sh)
         return len(week) < most and sum(sh[x].paid_min for x in week) + sh[s].paid_min <= high
 
     def worked(pi: int, w: int) -> int:
@@ -613,7 +669,7 @@ def greedy_roster(
                 on[pi, d] = (r.shift, i)
     for pi, p in enumerate(people):
         for w in range(problem.weeks):
-            low, _ = weekly_bounds(p, w, options)
+            low, _ = weekly_bounds(p, w, options, sh)
             for d in range(7 * w, 7 * w + 7):
                 paid = sum(
                     sh[on[pi, e][0]].paid_min for e in range(7 * w, 7 * w + 7) if (pi, e) in on
@@ -625,6 +681,19 @@ def greedy_roster(
                         on[pi, d] = (s, None)
                         break
     return on
+
+
+def greedy_entries(problem: RosterProblem, options: RosterOptions) -> tuple[RosterShift, ...]:
+    """:func:`greedy_roster` as roster entries."""
+    return tuple(
+        RosterShift(
+            person=problem.people[pi].id,
+            day=d,
+            shift=s,
+            skill=None if i is None else problem.requirements[i].skill,
+        )
+        for (pi, d), (s, i) in sorted(greedy_roster(problem, options).items())
+    )
 
 
 # ---------------------------------------------------------------------------- generated

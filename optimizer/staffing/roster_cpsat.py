@@ -4,9 +4,8 @@ Variables: ``x[p, d, s]`` person p works shift s on day d (only where p may: the
 shifts, the weekdays they run, not on leave); ``y[p, i]`` p's shift covers one unit of
 requirement i (p has the skill and may cover it); ``ot[p, w]`` minutes over the contract in
 week w. Constraints are the hard rules 1-6 of the roster module, one for one; the objective is
-its soft part in hundredths of the currency. People of a pool who are alike in every respect
-(skills, contract, shifts, no leave, no preferences) are interchangeable: their total shifts
-are ordered, which removes equal rosters from the search without removing any optimum.
+its soft part in 1/6000 of the currency (``MONEY_SCALE``: exact for prices per hour in cents,
+charged per minute).
 """
 
 from __future__ import annotations
@@ -76,15 +75,19 @@ def roster_model(
         m.add(sum(vs) <= x[key])
     _coverage_cuts(m, problem, options, x, under)
     # 3. rest between consecutive days
-    pairs = [
-        (a, b) for a in sh.values() for b in sh.values() if rest_conflict(a, b, options.min_rest_h)
-    ]
-    for pi, _p in enumerate(problem.people):
-        for d in range(problem.days - 1):
-            for a, b in pairs:
-                va, vb = x.get((pi, d, a.id)), x.get((pi, d + 1, b.id))
-                if va is not None and vb is not None:
-                    m.add_bool_or([va.Not(), vb.Not()])
+    for gap in (1, 2):
+        pairs = [
+            (a, b)
+            for a in sh.values()
+            for b in sh.values()
+            if rest_conflict(a, b, options.min_rest_h, gap)
+        ]
+        for pi, _p in enumerate(problem.people):
+            for d in range(problem.days - gap):
+                for a, b in pairs:
+                    va, vb = x.get((pi, d, a.id)), x.get((pi, d + gap, b.id))
+                    if va is not None and vb is not None:
+                        m.add_bool_or([va.Not(), vb.Not()])
     # 4. consecutive days; 5. days off a week; 6. weekly hours, overtime
     k = options.max_consecutive_days
     ot: dict[tuple[int, int], Any] = {}
@@ -98,7 +101,7 @@ def roster_model(
             week = [v for d in range(7 * w, 7 * w + 7) if not isinstance(v := days[d], int)]
             if len(week) > 7 - options.min_days_off_per_week:
                 m.add(sum(week) <= 7 - options.min_days_off_per_week)
-            low, high = weekly_bounds(p, w, options)
+            low, high = weekly_bounds(p, w, options, sh)
             paid = sum(
                 sh[s].paid_min * v
                 for (qi, d, s), v in x.items()

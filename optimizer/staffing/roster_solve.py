@@ -14,23 +14,24 @@ from servopt.models.plan import Plan
 from servopt.optimizer.params import SolveParams
 from servopt.optimizer.result import Result, Status, Units
 from servopt.optimizer.staffing.roster import (
+    ANY_SKILL,
     MONEY_SCALE,
     Requirement,
     RosterOptions,
     RosterProblem,
     check_roster,
     default_under_cost,
+    greedy_entries,
     infeasible_reasons,
     people_of,
     roster_figures,
-    shift_id,
     shift_types,
 )
 from servopt.optimizer.staffing.roster_cpsat import roster_model
 
 
 def pool_requirements(
-    network: ServiceNetwork, plan: Plan, weeks: int
+    network: ServiceNetwork, plan: Plan, weeks: int, of_pool: dict[str, tuple[str, ...]]
 ) -> tuple[list[Requirement], list[str]]:
     """What each pool must cover, day by day, with notes on how it was derived.
 
@@ -75,12 +76,21 @@ def pool_requirements(
     out = []
     for pid, n in need.items():
         pool = pools[pid]
-        if n <= 0 or not pool.shifts or not pool.skills:
+        if n <= 0 or not pool.shifts or pool.headcount < 1:
+            if n > 0:
+                notes.append(f"pool {pid!r} must cover {n} a day but has no shift or no people")
             continue
-        skill = max(pool.skills, key=lambda k: (pool.skills[k], k))
+        # Its own skill: one named in the pool's id, else its best (ties by name); a pool
+        # without skills covers with any of its members.
+        named = [k for k in pool.skills if k in pid]
+        skill = (
+            max(named or pool.skills, key=lambda k: (pool.skills[k], len(k), k))
+            if pool.skills
+            else ANY_SKILL
+        )
         first = pool.shifts[0]
         out += [
-            Requirement(d, shift_id(first), skill, n, frozenset({pid}))
+            Requirement(d, of_pool[pid][0], skill, n, frozenset({pid}))
             for d in range(7 * weeks)
             if d % 7 in first.days
         ]
@@ -99,13 +109,14 @@ def roster_problem(
     plan = plan or Plan()
     pools = plan.pools(network)
     notes: list[str] = []
+    shifts, of_pool = shift_types(pools)
     if requirements is None:
-        requirements, notes = pool_requirements(network, plan, options.weeks)
-    shifts = shift_types(pools)
+        requirements, notes = pool_requirements(network, plan, options.weeks, of_pool)
     under = (
         options.under_cost if options.under_cost is not None else default_under_cost(pools, shifts)
     )
-    problem = RosterProblem(7 * options.weeks, shifts, people_of(pools), tuple(requirements), under)
+    people = people_of(pools, of_pool, options)
+    problem = RosterProblem(7 * options.weeks, shifts, people, tuple(requirements), under)
     _refuse_unknown(problem)
     return problem, notes
 
@@ -115,6 +126,11 @@ def _refuse_unknown(problem: RosterProblem) -> None:
         Problem(f"requirements[{i}]", f"unknown shift {r.shift!r}")
         for i, r in enumerate(problem.requirements)
         if r.shift not in problem.shifts
+    ]
+    bad += [
+        Problem(f"requirements[{i}].count", f"must be a whole number >= 0, got {r.count!r}")
+        for i, r in enumerate(problem.requirements)
+        if not (isinstance(r.count, int) and r.count >= 0)
     ]
     bad += [
         Problem(f"requirements[{i}].day", f"day {r.day} is outside the {problem.days}-day horizon")
@@ -151,12 +167,13 @@ def solve_roster(
     )
     units = Units(Units.of(network).currency, f"{options.weeks} weeks") if network else None
     if not problem.people:
+        kpis = roster_figures(problem, {}, options, replace_cost)
         return Result(
-            Status.INFEASIBLE if problem.requirements else Status.OPTIMAL,
+            Status.OPTIMAL,
             time.perf_counter() - start,
-            objective={} if problem.requirements else {"cost": 0.0},
-            plan=None if problem.requirements else plan.replace(roster=()),
-            kpis=roster_figures(problem, {}, options, replace_cost),
+            objective={"cost": kpis.cost},
+            plan=plan.replace(roster=()),
+            kpis=kpis,
             diagnostics=(*notes, "nobody to roster: no pool has shifts and people"),
             decision="roster",
             units=units,
@@ -176,6 +193,28 @@ def solve_roster(
         )
     deadline = start + params.time_limit_s
     sol, roster = roster_model(problem, options, params, deadline)
+    if sol.status is Status.NO_SOLUTION:
+        # CP-SAT found nothing in time: the greedy start, when it keeps every rule, is a roster.
+        start_roster = greedy_entries(problem, options)
+        if not check_roster(problem, start_roster, options)[0]:
+            _, kpis = check_roster(problem, start_roster, options, replace_cost)
+            return Result(
+                Status.FEASIBLE,
+                time.perf_counter() - start,
+                objective={"cost": kpis.cost},
+                plan=plan.replace(roster=start_roster, name=plan.name or "roster"),
+                kpis=kpis,
+                diagnostics=(
+                    *notes,
+                    f"CP-SAT found no roster within {params.time_limit_s:g} s: this is the "
+                    "greedy start, every rule kept, no bound",
+                ),
+                params=params,
+                solver="greedy",
+                decision="roster",
+                units=units,
+                options=options,
+            )
     if not sol.status.has_plan or roster is None:
         reason = {
             Status.INFEASIBLE: "CP-SAT proves the hard rules cannot all hold",
@@ -191,6 +230,8 @@ def solve_roster(
             units=units,
             options=options,
         )
+    if sol.message:
+        notes.append(sol.message)
     bad, kpis = check_roster(problem, roster, options, replace_cost)
     if bad:  # pragma: no cover - the model and the checker disagree: a bug, said loudly
         raise RuntimeError("the roster breaks its own rules: " + "; ".join(bad[:5]))

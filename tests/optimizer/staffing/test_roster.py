@@ -198,3 +198,72 @@ def test_roster_command_on_case_a(tmp_path):
     assert data["kpis"]["pools"]["region-01-diesel-engine"]["people"] == 2
     plan = Plan.model_validate({k: v for k, v in data["plan"].items() if k != "network"})
     assert len(plan.roster) == data["kpis"]["shifts_worked"]
+
+
+WEEKDAY = {"08:00-16:00": ShiftType("08:00-16:00", 480, 960, 480, frozenset(range(5)), False)}
+
+
+def test_a_week_of_leave_in_a_weekday_pool_is_pro_rata_of_its_working_days():
+    """A Monday-to-Friday 40 h contract with a week of leave asks nothing that week (it used to
+    ask 2/7 of the contract, on days no shift runs, and so made the roster infeasible)."""
+    people = (
+        Person("p0", "ops", {"a": 1.0}, 2400, tuple(WEEKDAY), frozenset(range(5))),
+        Person("p1", "ops", {"a": 1.0}, 2400, tuple(WEEKDAY), frozenset({0, 1, 2})),
+    )
+    problem = RosterProblem(14, WEEKDAY, people, (), 100.0)
+    r = _solve(problem, RosterOptions(weeks=2))
+    assert r.status is Status.OPTIMAL, r.diagnostics
+    assert check_roster(problem, r.plan.roster, RosterOptions(weeks=2))[0] == []
+
+
+def test_runs_of_three_days_still_allow_five_days_a_week():
+    daily = {"08:00-16:00": ShiftType("08:00-16:00", 480, 960, 480, frozenset(range(7)), False)}
+    p = Person("p0", "ops", {"a": 1.0}, 2400, tuple(daily))
+    problem = RosterProblem(14, daily, (p,), (), 100.0)
+    options = RosterOptions(weeks=2, hours_tolerance_h=0, max_consecutive_days=3)
+    r = _solve(problem, options)
+    assert r.status is Status.OPTIMAL, r.diagnostics
+    assert check_roster(problem, r.plan.roster, options)[0] == []
+
+
+def test_a_pool_never_works_another_pools_days_at_the_same_hours():
+    from servopt.models import StaffPool
+    from servopt.optimizer.staffing.roster import people_of, shift_types
+
+    pools = (
+        StaffPool(
+            id="weekday",
+            headcount=1,
+            skills={"a": 1.0},
+            shifts=[{"start_min": 480, "end_min": 960, "days": [0, 1, 2, 3, 4]}],
+        ),
+        StaffPool(
+            id="weekend",
+            headcount=1,
+            skills={"a": 1.0},
+            shifts=[{"start_min": 480, "end_min": 960, "days": [5, 6]}],
+        ),
+    )
+    shifts, of_pool = shift_types(pools)
+    assert of_pool["weekday"] != of_pool["weekend"]
+    people = people_of(pools, of_pool)
+    reqs = tuple(Requirement(d, s, "a", 2) for d in (5, 6) for s in of_pool["weekend"])
+    problem = RosterProblem(7, shifts, people, reqs, 100.0)
+    r = _solve(problem, RosterOptions(weeks=1))
+    assert all(e.person == "weekend#1" for e in r.plan.roster if e.day >= 5)
+
+
+def test_rest_across_two_days_after_a_night_is_checked():
+    night = ShiftType("22:00-30:00", 1320, 1800, 450, frozenset(range(7)), True)
+    early = ShiftType("04:00-12:00", 240, 720, 450, frozenset(range(7)), False)
+    shifts = {night.id: night, early.id: early}
+    p = Person("p0", "ops", {"a": 1.0}, 900, tuple(shifts))
+    problem = RosterProblem(7, shifts, (p,), (), 100.0)
+    roster = (
+        RosterShift(person="p0", day=0, shift=night.id),
+        RosterShift(person="p0", day=2, shift=early.id),
+    )
+    bad, _ = check_roster(problem, roster, RosterOptions(weeks=1, min_rest_h=24))
+    assert any("day 0" in b and "day 2" in b and "rest" in b for b in bad), bad
+    r = _solve(problem, RosterOptions(weeks=1, min_rest_h=24))
+    assert check_roster(problem, r.plan.roster, RosterOptions(weeks=1, min_rest_h=24))[0] == []
