@@ -110,3 +110,22 @@ def tiny_data() -> dict:
             }
         ],
     }
+
+
+#: Fixtures that read outside the project (``../shared``): the slow tier's only.
+OUTSIDE = frozenset({"orlib_full", "solomon_full"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse a fast test that reads outside the project: on a plain clone it would skip and
+    hide what it should test (the fast tier reads only ``instances/``)."""
+    wrong = [
+        item.nodeid
+        for item in items
+        if OUTSIDE & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("slow") is None
+    ]
+    if wrong:
+        raise pytest.UsageError(
+            "tests reading ../shared must be marked slow: " + ", ".join(sorted(wrong))
+        )

@@ -582,12 +582,14 @@ def _coverage(
     g = nx.DiGraph()
     for key, n in supply.items():
         g.add_edge("s", ("e", key), capacity=n)
+    pools_at: dict[tuple[int, str, str], list[str]] = defaultdict(list)
+    for d, sh, sk, pool in supply:
+        pools_at[d, sh, sk].append(pool)
     for i, r in enumerate(problem.requirements):
         g.add_edge(("r", i), "t", capacity=r.count)
-        for key in supply:
-            d, sh, sk, pool = key
-            if (d, sh, sk) == (r.day, r.shift, r.skill) and (r.pools is None or pool in r.pools):
-                g.add_edge(("e", key), ("r", i), capacity=r.count)
+        for pool in pools_at.get((r.day, r.shift, r.skill), ()):
+            if r.pools is None or pool in r.pools:
+                g.add_edge(("e", (r.day, r.shift, r.skill, pool)), ("r", i), capacity=r.count)
     if "s" not in g or "t" not in g:
         flows: dict[Any, dict[Any, int]] = {}
         value = 0

@@ -142,19 +142,16 @@ def roster_model(
         )
     if not sol.status.has_plan:
         return sol, None
-    out = []
-    for (pi, d, s), v in sorted(x.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
-        if not sol.value(v):
-            continue
-        skill = next(
-            (
-                problem.requirements[i].skill
-                for i, r in enumerate(problem.requirements)
-                if (pi, i) in y and r.day == d and r.shift == s and sol.value(y[pi, i])
-            ),
-            None,
-        )
-        out.append(RosterShift(person=problem.people[pi].id, day=d, shift=s, skill=skill))
+    covers: dict[tuple[int, int, str], str] = {}  # (person, day, shift) -> skill covered
+    for (pi, i), v in y.items():
+        r = problem.requirements[i]
+        if sol.value(v):
+            covers[pi, r.day, r.shift] = r.skill
+    out = [
+        RosterShift(person=problem.people[pi].id, day=d, shift=s, skill=covers.get((pi, d, s)))
+        for (pi, d, s), v in sorted(x.items())
+        if sol.value(v)
+    ]
     return sol, tuple(out)
 
 

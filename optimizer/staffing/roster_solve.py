@@ -162,10 +162,8 @@ def solve_roster(
         if network is None:
             raise BadInputError([Problem("network", "give a network or a roster problem")])
         problem, notes = roster_problem(network, plan, options)
-    replace_cost = (
-        {p.id: p.replacement_cost for p in plan.pools(network)} if network is not None else {}
-    )
-    units = Units(Units.of(network).currency, f"{options.weeks} weeks") if network else None
+    replace_cost = _replacement_costs(network, plan) if network is not None else {}
+    units = _units(network, options) if network is not None else None
     if not problem.people:
         kpis = roster_figures(problem, {}, options, replace_cost)
         return Result(
@@ -196,8 +194,8 @@ def solve_roster(
     if sol.status is Status.NO_SOLUTION:
         # CP-SAT found nothing in time: the greedy start, when it keeps every rule, is a roster.
         start_roster = greedy_entries(problem, options)
-        if not check_roster(problem, start_roster, options)[0]:
-            _, kpis = check_roster(problem, start_roster, options, replace_cost)
+        broken, kpis = check_roster(problem, start_roster, options, replace_cost)
+        if not broken:
             return Result(
                 Status.FEASIBLE,
                 time.perf_counter() - start,
@@ -261,8 +259,7 @@ def evaluate_roster(
     start = time.perf_counter()
     options = options or RosterOptions()
     problem, notes = roster_problem(network, plan, options)
-    replace_cost = {p.id: p.replacement_cost for p in plan.pools(network)}
-    bad, kpis = check_roster(problem, plan.roster or (), options, replace_cost)
+    bad, kpis = check_roster(problem, plan.roster or (), options, _replacement_costs(network, plan))
     return Result(
         Status.FEASIBLE,
         time.perf_counter() - start,
@@ -273,6 +270,16 @@ def evaluate_roster(
         violations=tuple(bad),
         solver="evaluator",
         decision="roster",
-        units=Units(Units.of(network).currency, f"{options.weeks} weeks"),
+        units=_units(network, options),
         options=options,
     )
+
+
+def _replacement_costs(network: ServiceNetwork, plan: Plan) -> dict[str, float]:
+    """Each pool's replacement cost per leaver, with the plan's staff."""
+    return {p.id: p.replacement_cost for p in plan.pools(network)}
+
+
+def _units(network: ServiceNetwork, options: RosterOptions) -> Units:
+    """A roster's money: the network's currency over its weeks."""
+    return Units(Units.of(network).currency, f"{options.weeks} weeks")
