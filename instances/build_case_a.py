@@ -70,12 +70,18 @@ NOTES = [
     "remote industrial customers have no contractual deadline.",
     "[chosen] Proficiency 1.0 = trained specialist, 0.7 = trained second skill; the cost-only "
     "plan gives 0.35 on untrained machine types ('multi-skill' by declaration).",
-    "[chosen] Job rates: about 60 repairs and 35 routine maintenance visits per site per year "
-    "(about 150 jobs a working day); the 'jobs' list is one sample day. Each job was reported "
-    "0-44 h before 08:00 (uniform); its deadline_min is the report time plus the 48 h on-site "
-    "SLA, in minutes from today's midnight (a deadline before 1020 falls due today).",
-    "[chosen] Regional depots are also the engineers' home bases; closing a depot for parts "
-    "keeps the engineers living in the region.",
+    "[chosen] Job rates: about 60 repairs and 35 routine maintenance visits per site per year, "
+    "more at key accounts (45,900 jobs a year: about 177 a working day of 260); the 'jobs' list "
+    "is one sample day of 150 (servopt plan draws its own days from the rates). Each job was "
+    "reported 0-44 h before 08:00 (uniform); its deadline_min is the report time plus the 48 h "
+    "on-site SLA, in minutes from today's midnight (a deadline before 1020 falls due today).",
+    "[chosen] Regional depots are also the engineers' home bases. A plan that closes a depot "
+    "for parts says where its engineers live (pool_changes[].home_depot; the cost-only plan "
+    "keeps them in their regions); one that does not moves them to the nearest open depot.",
+    "[chosen] Parts a job needs: half of the hydraulic, engine and electrical repairs need a part "
+    "of their family, a crane-structure repair a hydraulic or a wear part (25% each), a routine "
+    "visit a wear part 20% of the time. The engineer takes it from the home depot's shelf; "
+    "otherwise the machine waits for its delivery and the engineer comes back to fit it.",
 ]
 
 
@@ -229,8 +235,19 @@ def build() -> tuple[dict[str, Any], dict[str, Any]]:
             "duration_min": float(d),
             "min_proficiency": 0.3,
             "first_time_fix": 0.9,
+            "parts": parts,
         }
-        for s, d in zip(MACHINE_SKILLS, (240, 210, 180, 300), strict=True)
+        for s, d, parts in zip(
+            MACHINE_SKILLS,
+            (240, 210, 180, 300),
+            (
+                {"hydraulic-parts": 0.5},
+                {"engine-parts": 0.5},
+                {"electrical-parts": 0.5},
+                {"hydraulic-parts": 0.25, "wear-parts": 0.25},
+            ),
+            strict=True,
+        )
     ]
     job_types.append(
         {
@@ -238,6 +255,7 @@ def build() -> tuple[dict[str, Any], dict[str, Any]]:
             "skill": "general-maintenance",
             "duration_min": 150.0,
             "first_time_fix": 0.98,
+            "parts": {"wear-parts": 0.2},
         }
     )
 
@@ -372,7 +390,9 @@ def build() -> tuple[dict[str, Any], dict[str, Any]]:
         for p, h in zip(mine, keep, strict=True):
             skills = {s: p["skills"].get(s, 0.35) for s in MACHINE_SKILLS}
             skills["general-maintenance"] = 1.0
-            changes.append({"pool": p["id"], "headcount": h, "skills": skills})
+            changes.append(
+                {"pool": p["id"], "home_depot": d["id"], "headcount": h, "skills": skills}
+            )
     plan = {
         "kind": "plan",
         "schema_version": 1,
@@ -384,6 +404,9 @@ def build() -> tuple[dict[str, Any], dict[str, Any]]:
             "[case] Engineers 200 -> 120 (6 per region), each to handle every machine type "
             "with no training: untrained machine types at proficiency 0.35 [chosen].",
             "[case] Dispatch by nearest engineer; SLA respond 24 h, on site 48 h.",
+            "[chosen] The engineers stay in their regions (6 per region): each pool keeps its "
+            "closed regional depot as its home base, a field office with no stock, so the parts "
+            "a job needs come from the central warehouse.",
         ],
         "open_depots": ["central"],
         "pool_changes": changes,

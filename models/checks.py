@@ -176,6 +176,16 @@ def check_network(
                 best[sk] = max(best[sk], prof)
     for i, jtype in enumerate(net.job_types):
         ref(f"job_types[{i}].skill", jtype.skill, "skills")
+        for pf in jtype.parts:
+            ref(f"job_types[{i}].parts.{pf}", pf, "part_families", "part family")
+        if sum(jtype.parts.values()) > 1.0 + 1e-9:
+            add(
+                Problem(
+                    f"job_types[{i}].parts",
+                    f"shares add up to {sum(jtype.parts.values()):g}; a job needs at most one "
+                    "part, so they must add up to at most 1",
+                )
+            )
         covered = best[jtype.skill] >= max(jtype.min_proficiency, 1e-12)
         if jtype.skill in known["skills"] and not covered and "pools" not in incomplete:
             if best[jtype.skill] == 0.0:

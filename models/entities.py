@@ -338,6 +338,10 @@ class JobType(Entity):
     """A kind of field job: the skill it needs and how long a fully proficient person takes.
 
     ``first_time_fix`` is the probability that a proficiency-1 technician fixes it in one visit.
+    ``parts`` maps a part family to the share of these jobs that need a part of it: the
+    technician takes it from their home depot's stock when it is there; otherwise the machine
+    waits for the part's delivery and the technician comes back to fit it (priced by dispatch,
+    :mod:`servopt.optimizer.dispatch.terms`).
     """
 
     id: Id
@@ -346,6 +350,7 @@ class JobType(Entity):
     duration_min: PosDuration
     min_proficiency: Fraction = 0.0
     first_time_fix: Fraction = 0.95
+    parts: dict[Id, Fraction] = Field(default_factory=dict)
 
 
 class Job(Entity):

@@ -10,7 +10,8 @@ optional: ``None`` means "as the network is today". The parts:
 * staffing: ``channel_split`` (segment -> channel -> share of the segment's contacts),
   ``staffing`` (staffed channel -> staff on duty per interval: one number for the average hour,
   or one per staffing interval of the network) and ``pool_changes`` (head count, skills and
-  channels changed, e.g. "everyone multi-skill, no training");
+  channels changed, e.g. "everyone multi-skill, no training"; ``home_depot``: where the pool is
+  based, which may be a depot closed for parts, kept as a field office);
 * dispatch: ``routes`` (an ordered list of jobs for one member of a pool) and ``dispatch_policy``;
 * rostering: ``roster`` (who works which shift on which day, covering which skill);
 * process: ``journeys`` that replace the network's journeys of the same id (a redesign).
@@ -65,16 +66,19 @@ class Assignment(Entity):
 
 
 class PoolChange(Entity):
-    """A change to a staff pool: new head count, skills or channels (``None``: unchanged).
+    """A change to a staff pool: new head count, skills, channels or base (``None``: unchanged).
 
     ``skills`` replaces the pool's skills; a proficiency below 1 for a skill the pool did not
-    have models "declared multi-skill without training".
+    have models "declared multi-skill without training". ``home_depot`` is where the pool's
+    people start and end their days under the plan; see :meth:`Plan.pools` for where they go
+    when the plan closes their depot and does not say.
     """
 
     pool: Id
     headcount: NonNegInt | None = None
     skills: dict[Id, Proficiency] | None = None
     channels: tuple[Id, ...] | None = None
+    home_depot: Id | None = None
     training_cost: NonNeg = 0.0
 
 
@@ -133,15 +137,31 @@ class Plan(BaseModel):
         return heads
 
     def pools(self, network: ServiceNetwork) -> tuple[StaffPool, ...]:
-        """The network's staff pools with this plan's changes (head count, skills, channels)."""
+        """The network's staff pools with this plan's changes (head count, skills, channels,
+        base).
+
+        A pool's base is its change's ``home_depot`` when the plan gives one (a depot closed
+        for parts may stay a field office: its people live there, with no stock). Otherwise,
+        when the plan closes the pool's home depot, its people move to the nearest depot the
+        plan keeps open (ties: the first in the file): a closed depot bases nobody unless the
+        plan says so.
+        """
         changes = {c.pool: c for c in self.pool_changes}
+        open_ = set(self.open_depot_ids(network)) if self.open_depots is not None else None
         out = []
         for p in network.pools:
             c = changes.get(p.id)
-            if c is None:
-                out.append(p)
-                continue
             upd: dict[str, Any] = {}
+            if c is not None and c.home_depot is not None:
+                upd["home_depot"] = c.home_depot
+            elif open_ and p.home_depot is not None and p.home_depot not in open_:
+                upd["home_depot"] = min(
+                    (d.id for d in network.depots if d.id in open_),
+                    key=lambda d: network.distance_km(p.home_depot, d),  # type: ignore[arg-type]
+                )
+            if c is None:
+                out.append(p.model_copy(update=upd) if upd else p)
+                continue
             if c.headcount is not None:
                 upd["headcount"] = c.headcount
             if c.skills is not None:
@@ -280,6 +300,8 @@ class Plan(BaseModel):
             )
         for i, pc in enumerate(self.pool_changes):
             ref(f"pool_changes[{i}].pool", pc.pool, "pools", "staff pool")
+            if pc.home_depot is not None:
+                ref(f"pool_changes[{i}].home_depot", pc.home_depot, "depots", "depot")
             for sk in pc.skills or {}:
                 ref(f"pool_changes[{i}].skills.{sk}", sk, "skills", "skill")
             for j, ch in enumerate(pc.channels or ()):

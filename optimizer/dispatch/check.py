@@ -195,16 +195,19 @@ def check_dispatch(network: ServiceNetwork, result: Result) -> list[str]:
     staffed = result.plan.staffed(network)
     fig = check_routes(staffed, result.plan)
     out = list(fig.violations)
-    prices = job_prices(staffed, options)
+    prices = job_prices(staffed, options, result.plan)
     jobs = staffed.index["jobs"]
     types = staffed.index["job_types"]
     cost = fig.cost + options.drop_cost * len(fig.unserved)
     value = sum(prices[j].drop_value for j in fig.unserved)
-    for job_id, _pool, start, prof in fig.visits:
+    for job_id, pool, start, prof in fig.visits:
         job, pr = jobs[job_id], prices[job_id]
         miss = 1.0 - first_time_fix(types[job.job_type].first_time_fix, prof)
         cost += miss * pr.repeat_cost
         value += miss * pr.repeat_downtime
+        back_cost, back_down, _ = pr.parts_return(staffed, staffed.pool(pool), job.site)
+        cost += back_cost
+        value += back_down
         if job.deadline_min is not None:
             late = start - job.deadline_min
             value += pr.late_downtime(late_bands(late, options.band_min), options.band_min)

@@ -8,15 +8,20 @@ hand-written one and a redesign's proposal are priced the same way:
 .. math::
 
     \\text{cost} = \\sum_r (\\text{km}_r k^{km}_r + \\text{labour}_r)
-        + \\sum_{j \\text{ served}} (1 - \\phi_j) R^{c}_j + D \\cdot |\\text{dropped}|
+        + \\sum_{j \\text{ served}} \\big((1 - \\phi_j) R^{c}_j + \\mu_j P^{c}_j\\big)
+        + D \\cdot |\\text{dropped}|
 
     \\text{value} = \\sum_{j \\text{ served}} \\big(\\delta_j \\lceil \\ell_j / b \\rceil b / 60
-        + (1 - \\phi_j) R^{v}_j\\big) + \\sum_{j \\text{ dropped}} \\delta_j H^{drop}
+        + (1 - \\phi_j) R^{v}_j + \\delta_j W_j\\big)
+        + \\sum_{j \\text{ dropped}} \\delta_j H^{drop}
 
 :math:`\\phi_j`: first-time-fix probability of the visit; :math:`R^c, R^v`: the repeat visit's
-cost and downtime; :math:`\\delta_j`: the segment's downtime cost per hour; :math:`\\ell_j`:
-minutes late against the SLA deadline, priced per started band :math:`b`; :math:`D`:
-``drop_cost`` (the price of a job not done today: subcontracting or expediting it);
+cost and downtime; :math:`\\mu_j`: the probability that the job's part is not at its
+technician's home depot, :math:`P^c_j` the return visit's cost and :math:`W_j` the expected
+wait for the part's delivery (:mod:`~servopt.optimizer.dispatch.terms`); :math:`\\delta_j`:
+the segment's downtime cost per hour; :math:`\\ell_j`: minutes late against the SLA
+deadline, priced per started band :math:`b`; :math:`D`: ``drop_cost`` (the price of a job
+not done today: subcontracting or expediting it);
 :math:`H^{drop}`: ``drop_delay_h``.
 """
 
@@ -76,9 +81,11 @@ class PoolLoad(Kpis):
 
     Hours a day for the pool: ``route_h`` on its routes (travel, waits and jobs), ``repeat_h``
     of expected repeat visits it makes as the nearest expert (probability x the visit's time
-    from its home and back), ``deferred_h`` of dropped jobs it is the nearest expert for (the
-    work comes back another day). ``contracted_h``: the pool's contracted hours a day (its
-    first shift, breaks excluded, x head count); ``load`` is the three over it.
+    from its home and back), ``return_h`` of expected return visits to fit a part that was not
+    at its home depot, ``deferred_h`` of dropped jobs it is the nearest expert for (the
+    work comes back another day); ``work_h`` is their sum. ``contracted_h``: the pool's
+    contracted hours a day (its first shift, breaks excluded, x head count); ``load`` is
+    ``work_h`` over it.
     ``route_overtime_h``: hours on routes past the shift end. ``days_per_year``: 52 x the
     shift's days a week; ``year`` prices the load over those days.
     """
@@ -92,12 +99,18 @@ class PoolLoad(Kpis):
     days_per_year: int
     load: float
     year: Workload
+    return_h: float = 0.0
+
+    @property
+    def work_h(self) -> float:
+        """Hours of work a day: routes, repeat visits, part returns and deferred drops."""
+        return self.route_h + self.repeat_h + self.return_h + self.deferred_h
 
 
 @dataclass(frozen=True)
 class DepartmentLoad(Kpis):
     """The field pools of one department (``pools.department``; ``""`` when unnamed) taken
-    together: head count, hours a day of work (routes, repeat visits, deferred drops) over
+    together: head count, hours a day of work (:attr:`PoolLoad.work_h`) over
     contracted hours (``load``), and per year the expected leavers, their share of the head
     count (``attrition_yearly``) and their replacement cost."""
 
@@ -114,9 +127,12 @@ class DepartmentLoad(Kpis):
 class DispatchKpis(Kpis):
     """Every dispatch KPI of a plan; money in the network's currency for the day's jobs.
 
-    ``cost``: routes (travel and labour), expected repeat visits and drops; ``value``: the
-    customers' downtime (late against SLA, repeat visits, dropped jobs); their parts in
-    ``cost_parts`` and ``value_parts``. ``pools``: each field pool's load and attrition
+    ``cost``: routes (travel and labour), expected repeat visits, expected return visits to
+    fit a part that was not at the technician's depot, and drops; ``value``: the customers'
+    downtime (late against SLA, repeat visits, waits for parts, dropped jobs); their parts in
+    ``cost_parts`` and ``value_parts``; ``travel_cost`` the km part of routes, repeat visits
+    and part returns (in ``cost``); ``parts_returns_expected`` the expected return visits.
+    ``pools``: each field pool's load and attrition
     (:class:`PoolLoad`), ``departments`` the same by department (:class:`DepartmentLoad`);
     reported, not in ``cost``: leavers are a yearly cost, not the day's. ``solve`` says how a
     solver reached the plan (engine, its own objective, the parts solved, fallbacks, stage
@@ -141,6 +157,8 @@ class DispatchKpis(Kpis):
     pools: dict[str, PoolLoad] | None = None
     departments: dict[str, DepartmentLoad] | None = None
     solve: dict[str, Any] | None = None
+    parts_returns_expected: float = 0.0
+    travel_cost: dict[str, float] | None = None
 
     def scalar(self, options: DispatchOptions) -> float:
         """The scalar the search minimises: ``w_c (cost - drops) + w_v value + drops`` with
@@ -161,21 +179,29 @@ def dispatch_kpis(
     """:class:`DispatchKpis` of ``plan`` on ``network``, which must carry the pools in force
     (``plan.staffed(network)``); ``fig``: the checker's figures when already computed."""
     fig = fig if fig is not None else check_routes(network, plan)
-    prices = job_prices(network, options)
+    prices = job_prices(network, options, plan)
     jobs = network.index["jobs"]
     types = network.index["job_types"]
     repeat_visits = repeat_cost = repeat_downtime = late_cost = lateness_h = 0.0
+    returns = return_cost = parts_wait = repeat_km = return_km = 0.0
     rows: dict[str, dict[str, int]] = {
         s.id: {"jobs": 0, "with_deadline": 0, "on_time": 0, "late": 0, "dropped": 0, "deferred": 0}
         for s in network.segments
     }
-    for job_id, _pool, start, prof in fig.visits:
+    for job_id, pool_id, start, prof in fig.visits:
         job = jobs[job_id]
         pr = prices[job_id]
         q = 1.0 - first_time_fix(types[job.job_type].first_time_fix, prof)
         repeat_visits += q
         repeat_cost += q * pr.repeat_cost
         repeat_downtime += q * pr.repeat_downtime
+        repeat_km += q * pr.repeat_km_cost
+        pool = network.pool(pool_id)
+        return_km += pr.return_km_cost(network, pool, job.site)
+        r_cost, r_down, _ = pr.parts_return(network, pool, job.site)
+        returns += pr.part_miss.get(pool.home_depot or "", 0.0)
+        return_cost += r_cost
+        parts_wait += r_down
         row = rows[network.site(job.site).segment]
         if job.deadline_min is not None:
             row["with_deadline"] += 1
@@ -201,11 +227,13 @@ def dispatch_kpis(
     cost_parts = {
         "routes": fig.cost,
         "repeat_visits": repeat_cost,
+        "parts_returns": return_cost,
         "drops": options.drop_cost * drops,
     }
     value_parts = {
         "late": late_cost,
         "repeat_downtime": repeat_downtime,
+        "parts_wait": parts_wait,
         "dropped_downtime": sum(prices[j].drop_value for j in fig.unserved),
     }
     return DispatchKpis(
@@ -220,6 +248,14 @@ def dispatch_kpis(
             Drop(j, (drop_reasons or {}).get(j, "not on any route")) for j in fig.unserved
         ),
         repeat_visits_expected=repeat_visits,
+        parts_returns_expected=returns,
+        travel_cost={
+            "routes": sum(
+                r["distance_km"] * network.pool(r["pool"]).cost_per_km for r in fig.per_route
+            ),
+            "repeat_visits": repeat_km,
+            "parts_returns": return_km,
+        },
         overtime_h=fig.overtime_min / 60.0,
         working_h=fig.working_min / 60.0,
         travel_h=fig.travel_min / 60.0,
@@ -249,7 +285,7 @@ def department_loads(
         groups.setdefault(network.pool(pid).department, []).append(load)
     out = {}
     for dept, members in groups.items():
-        work = sum(m.route_h + m.repeat_h + m.deferred_h for m in members)
+        work = sum(m.work_h for m in members)
         contracted = sum(m.contracted_h for m in members)
         heads = sum(m.headcount for m in members)
         leavers = sum(m.year.leavers_per_year for m in members)
@@ -271,16 +307,18 @@ def dispatch_workloads(
     """:class:`PoolLoad` of every pool with a home depot, a shift and people, from the
     checker's route figures and the repeat visits' times of ``prices``."""
     types = network.index["job_types"]
-    work = {p.id: [0.0, 0.0, 0.0, 0.0] for p in network.pools}  # route, repeat, deferred, over
+    # route, repeat, deferred, overtime, part returns
+    work = {p.id: [0.0, 0.0, 0.0, 0.0, 0.0] for p in network.pools}
     for r in fig.per_route:
         work[r["pool"]][0] += r["working_min"]
         work[r["pool"]][3] += r["overtime_min"]
     jobs = network.index["jobs"]
-    for job_id, _pool, _start, prof in fig.visits:
+    for job_id, pool, _start, prof in fig.visits:
         pr = prices[job_id]
         if pr.expert is not None:
             miss = 1.0 - first_time_fix(types[jobs[job_id].job_type].first_time_fix, prof)
             work[pr.expert][1] += miss * pr.repeat_min
+        work[pool][4] += pr.parts_return(network, network.pool(pool), jobs[job_id].site)[2]
     for job_id in fig.unserved:
         pr = prices[job_id]
         if pr.expert is not None:
@@ -289,11 +327,11 @@ def dispatch_workloads(
     for p in network.pools:
         if p.home_depot is None or not p.shifts or not p.shifts[0].days or p.headcount < 1:
             continue
-        route, repeat, deferred, over = (m / 60.0 for m in work[p.id])
+        route, repeat, deferred, over, back = (m / 60.0 for m in work[p.id])
         contracted = p.shifts[0].working_min / 60.0 * p.headcount
         days = 52 * len(p.shifts[0].days)
         year = pool_workload(
-            (route + repeat + deferred) * days,
+            (route + repeat + back + deferred) * days,
             p.headcount,
             contracted / p.headcount * days,
             workforce=network.workforce,
@@ -309,6 +347,7 @@ def dispatch_workloads(
             route_h=route,
             repeat_h=repeat,
             deferred_h=deferred,
+            return_h=back,
             contracted_h=contracted,
             route_overtime_h=over,
             days_per_year=days,

@@ -110,9 +110,19 @@ def _km_to(network: ServiceNetwork, origins: list[str], site: str) -> np.ndarray
     return km_xy(network, xy, network.location(site))
 
 
-def profile_key(p: StaffPool, skills: list[str]) -> tuple[Any, ...]:
-    """Pools with the same key share a routing profile (matrices)."""
-    return (tuple(p.skills.get(s, 0.0) for s in skills), p.cost_per_km, p.speed_kmh)
+def profile_key(
+    p: StaffPool, skills: list[str], parts: frozenset[str] = frozenset()
+) -> tuple[Any, ...]:
+    """Pools with the same key share a routing profile (matrices). ``parts``: the home depots
+    where some job's part may be missing (:func:`parts_homes`): a return visit from there
+    costs what the trip from that home costs, so its pools get a profile of their own."""
+    key = (tuple(p.skills.get(s, 0.0) for s in skills), p.cost_per_km, p.speed_kmh)
+    return (*key, p.home_depot, p.cost_per_hour) if p.home_depot in parts else key
+
+
+def parts_homes(jobs: list[Job], prices: dict[str, JobPrices]) -> frozenset[str]:
+    """Home depots where the part of some job in ``jobs`` may be missing."""
+    return frozenset(h for j in jobs for h, miss in prices[j.id].part_miss.items() if miss > 0)
 
 
 #: Above this, the matrices of one routing problem (two int64 matrices per profile) are too
@@ -120,7 +130,12 @@ def profile_key(p: StaffPool, skills: list[str]) -> tuple[Any, ...]:
 MATRIX_BUDGET_BYTES = 3 * 2**30
 
 
-def matrix_bytes(network: ServiceNetwork, pools: list[StaffPool], jobs: list[Job]) -> int:
+def matrix_bytes(
+    network: ServiceNetwork,
+    pools: list[StaffPool],
+    jobs: list[Job],
+    parts: frozenset[str] = frozenset(),
+) -> int:
     """Bytes of the routing matrices that :func:`translate` would build for ``jobs`` on ``pools``.
 
     Two int64 matrices (distance and duration) per routing profile (:func:`profile_key` over
@@ -129,7 +144,7 @@ def matrix_bytes(network: ServiceNetwork, pools: list[StaffPool], jobs: list[Job
     used to estimate setup time (:func:`setup_seconds`).
     """
     skills = sorted({network.index["job_types"][j.job_type].skill for j in jobs})
-    n_prof = len({profile_key(p, skills) for p in pools})
+    n_prof = len({profile_key(p, skills, parts) for p in pools})
     n_loc = len(jobs) + len({p.home_depot for p in pools})
     return 16 * n_prof * n_loc * n_loc
 
@@ -164,6 +179,7 @@ def translate(
     nd = len(depots)
     coords = np.array([network.location(n) for n in nodes], dtype=float).reshape(-1, 2)
     skills = sorted({types[j.job_type].skill for j in jobs})
+    parts = parts_homes(jobs, prices)
 
     # A horizon no route can outlast bounds every open-ended window and shift, and bars
     # unqualified jobs with a duration longer than it (finite numbers keep PyVRP's penalty
@@ -194,7 +210,7 @@ def translate(
     dur_m: list[np.ndarray] = []
     kinds = []
     for i, p in enumerate(pools):
-        key = profile_key(p, skills)
+        key = profile_key(p, skills, parts)
         if key not in profiles:
             profiles[key] = len(dist_m)
             km, base_ticks = by_speed[p.speed_kmh]
@@ -208,7 +224,12 @@ def translate(
                     continue
                 q = 1.0 - first_time_fix(jt.first_time_fix, prof)
                 pr = prices[job.id]
-                extra[nd + k] = wc * q * pr.repeat_cost + wv * q * pr.repeat_downtime
+                # A part's return visit from this profile's home (one home per profile
+                # where parts may be missing: exact).
+                b_cost, b_down, _ = pr.parts_return(network, p, job.site)
+                extra[nd + k] = wc * (q * pr.repeat_cost + b_cost) + wv * (
+                    q * pr.repeat_downtime + b_down
+                )
             dm = np.rint(ms * (wc * p.cost_per_km * km + extra[None, :])).astype(np.int64)
             tm = base_ticks.copy()
             tm[:, barred] = barred_ticks
@@ -497,7 +518,7 @@ def solve_dispatch(
         # The whole solve ends by the limit: _optimise keeps time for the final evaluation.
         deadline = t0 + params.time_limit_s * 0.97 - 0.05
         routes, engine, extra = _optimise(
-            network, pools, jobs, options, params, iterations, deadline
+            network, pools, jobs, options, params, iterations, deadline, base
         )
         solver = engine
         drops = extra.pop("nearest_drops", {})
@@ -591,19 +612,21 @@ def _optimise(
     params: SolveParams,
     iterations: int | None,
     deadline: float,
+    plan: Plan,
 ) -> tuple[tuple[Route, ...], str, dict[str, Any]]:
     """Search within ``deadline`` (a ``perf_counter`` time) in all: pricing, the translation
     and the engine's setup of every part count, and time is kept for the final evaluation.
     Parts (or the whole) that the time left cannot set up get the nearest-engineer policy,
-    flagged as the fallback heuristic in ``extra``."""
+    flagged as the fallback heuristic in ``extra``. ``plan``: the placement parts are
+    priced under (:func:`~servopt.optimizer.dispatch.terms.job_prices`)."""
     engine = backend(options.backend)
     t_prices = time.perf_counter()
-    prices = job_prices(network, options)
+    prices = job_prices(network, options, plan)
     stages = {"pricing": time.perf_counter() - t_prices}
     # The final evaluation prices every job again and checks every route: keep time for it.
     reserve = 1.5 * (time.perf_counter() - t_prices) + 5e-5 * len(network.jobs) + 0.05
     stop = deadline - reserve
-    size = matrix_bytes(network, pools, jobs)
+    size = matrix_bytes(network, pools, jobs, parts_homes(jobs, prices))
     cap = options.max_jobs_per_part
     if size > MATRIX_BUDGET_BYTES:
         cap = min(cap, int(len(jobs) * math.sqrt(MATRIX_BUDGET_BYTES / size)))

@@ -7,10 +7,20 @@ and the expected repeat visit: a technician at proficiency p in the job's skill 
 time with probability ``first_time_fix x p``; otherwise a specialist from the nearest depot with
 a fully proficient pool comes back (round trip and the job's duration, at that pool's rates).
 
+Parts (the link to placement): a job type may need a part (``JobType.parts``: the share of its
+jobs needing one of each family). The technician takes it from the home depot's stock with
+the probability that placement's plan has it on the shelf there
+(:func:`~servopt.optimizer.placement.evaluate.parts_access`; 0 where the depot is closed or holds
+none). Otherwise the machine waits for the part's delivery from where it is stocked
+(placement's expected wait for the site) and the technician comes back to fit it: a return
+visit (the round trip from home and ``return_share`` of the job's duration, at the pool's
+rates) in the cost and in the pool's hours, the wait in the downtime.
+
 Value (the customers'): downtime while the machine waits beyond the SLA: a job served after its
 ``deadline_min`` pays the segment's downtime cost per hour for every *started* band of
 ``band_min`` (60: per started hour, as SLAs are written) late; an expected repeat visit costs
-``repeat_delay_h`` hours of downtime; a dropped job ``drop_delay_h`` hours.
+``repeat_delay_h`` hours of downtime; a dropped job ``drop_delay_h`` hours; a part not at hand
+its delivery wait.
 
 A drop's ``drop_cost`` (the price of a job not done today: subcontracting or expediting it) is
 part of the cost, and the solver prices it at full weight whatever the objective (under
@@ -24,11 +34,14 @@ as a 1% tie-breaker so that plans of equal value do not wander) and ``weighted``
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
+from servopt.models.entities import StaffPool
 from servopt.models.errors import Problem
 from servopt.models.network import ServiceNetwork
+from servopt.models.plan import Plan
 from servopt.optimizer.params import Objective, ObjectiveOptions
 
 
@@ -51,6 +64,7 @@ class DispatchOptions(ObjectiveOptions):
     allow_drops: bool = True
     max_jobs_per_part: int = 2000
     backend: str = "auto"
+    return_share: float = 0.5
 
     def objective_problems(self) -> list[Problem]:
         problems = super().objective_problems()
@@ -58,6 +72,10 @@ class DispatchOptions(ObjectiveOptions):
             v = getattr(self, name)
             if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
                 problems.append(Problem(name, f"must be a number >= 0, got {v!r}"))
+        if not (isinstance(self.return_share, int | float) and 0 <= self.return_share <= 1):
+            problems.append(
+                Problem("return_share", f"must be between 0 and 1, got {self.return_share!r}")
+            )
         if not (isinstance(self.band_min, int | float) and self.band_min > 0):
             problems.append(Problem("band_min", f"must be > 0 minutes, got {self.band_min!r}"))
         if self.sla not in ("soft", "hard"):
@@ -108,6 +126,36 @@ class JobPrices:
     drop_value: float
     expert: str | None = None
     repeat_min: float = 0.0
+    #: home depot -> probability that the job's part is not on its shelf (0: no part needed)
+    part_miss: Mapping[str, float] = field(default_factory=dict)
+    #: home depot -> expected hours the machine waits for a part shipped instead
+    part_wait_h: Mapping[str, float] = field(default_factory=dict)
+    #: minutes a return visit to fit the part takes on site
+    return_work_min: float = 0.0
+    #: the repeat visit's travel cost (its km at the expert's cost per km; in ``repeat_cost``)
+    repeat_km_cost: float = 0.0
+
+    def return_km_cost(self, network: ServiceNetwork, pool: StaffPool, site: str) -> float:
+        """Expected travel cost (km only) of the part's return visit by ``pool``."""
+        miss = self.part_miss.get(pool.home_depot or "", 0.0)
+        if miss <= 0.0:
+            return 0.0
+        return miss * 2 * network.distance_km(pool.home_depot or "", site) * pool.cost_per_km
+
+    def parts_return(
+        self, network: ServiceNetwork, pool: StaffPool, site: str
+    ) -> tuple[float, float, float]:
+        """Expected (cost, downtime, minutes of the pool's time) of a visit by ``pool`` to
+        this job when its part may not be at the pool's home depot (module docstring)."""
+        miss = self.part_miss.get(pool.home_depot or "", 0.0)
+        if miss <= 0.0:
+            return 0.0, 0.0, 0.0
+        home = pool.home_depot or ""
+        mins = 2 * network.travel_min(home, site, pool.speed_kmh) + self.return_work_min
+        cost = 2 * network.distance_km(home, site) * pool.cost_per_km
+        cost += mins / 60.0 * pool.cost_per_hour
+        down = self.part_wait_h.get(home, 0.0) * self.downtime_per_h
+        return miss * cost, down, miss * mins
 
     def late_downtime(self, bands: int, band_min: float) -> float:
         """The downtime a visit ``bands`` started bands of ``band_min`` late costs."""
@@ -118,11 +166,26 @@ class JobPrices:
         return options.drop_cost + options.weights[1] * self.drop_value
 
 
-def job_prices(network: ServiceNetwork, options: DispatchOptions) -> dict[str, JobPrices]:
+def needs_parts(network: ServiceNetwork) -> bool:
+    """Whether any job on ``network`` is of a type that may need a part."""
+    types = network.index["job_types"]
+    return any(types[j.job_type].parts for j in network.jobs)
+
+
+def job_prices(
+    network: ServiceNetwork, options: DispatchOptions, plan: Plan | None = None
+) -> dict[str, JobPrices]:
     """:class:`JobPrices` of every job, with the network's staff (``plan.staffed(network)`` for
-    a plan's)."""
+    a plan's) and, where jobs need parts, the stock of ``plan``'s placement (today's depots
+    when ``plan`` is ``None``)."""
     out = {}
     types = network.index["job_types"]
+    access = None
+    if needs_parts(network):
+        from servopt.optimizer.placement.evaluate import parts_access
+
+        access = parts_access(network, plan or Plan())
+    homes = sorted({p.home_depot for p in network.pools if p.home_depot is not None})
     for job in network.jobs:
         jt = types[job.job_type]
         site = network.site(job.site)
@@ -133,14 +196,24 @@ def job_prices(network: ServiceNetwork, options: DispatchOptions) -> dict[str, J
             for p in network.pools
             if p.home_depot is not None and p.headcount > 0 and p.skills.get(jt.skill, 0) >= 1.0
         ]
-        expert, mins = None, 0.0
+        expert, mins, km_cost = None, 0.0, 0.0
         if experts:
             one_way_km, expert, depot, best = min(experts, key=lambda e: e[:2])
             mins = 2 * network.travel_min(depot, job.site, best.speed_kmh) + dur
-            repeat = 2 * one_way_km * best.cost_per_km + mins / 60.0 * best.cost_per_hour
+            km_cost = 2 * one_way_km * best.cost_per_km
+            repeat = km_cost + mins / 60.0 * best.cost_per_hour
         else:
             repeat = 0.0  # nobody better exists: no repeat visit to price
         rate = seg.downtime_cost_per_hour
+        miss: dict[str, float] = {}
+        wait: dict[str, float] = {}
+        if access is not None and jt.parts:
+            for home in homes:
+                short = [(f, q * (1.0 - access.fill_at(home, f))) for f, q in jt.parts.items()]
+                miss[home] = sum(m for _, m in short)
+                wait[home] = sum(
+                    m * access.wait_h.get((job.site, f), options.drop_delay_h) for f, m in short
+                )
         out[job.id] = JobPrices(
             repeat_cost=repeat,
             repeat_downtime=rate * options.repeat_delay_h,
@@ -148,6 +221,10 @@ def job_prices(network: ServiceNetwork, options: DispatchOptions) -> dict[str, J
             drop_value=rate * options.drop_delay_h,
             expert=expert,
             repeat_min=mins,
+            part_miss=miss,
+            part_wait_h=wait,
+            return_work_min=options.return_share * dur,
+            repeat_km_cost=km_cost,
         )
     return out
 
@@ -210,6 +287,7 @@ READS = frozenset(
         "job_types.duration_min",
         "job_types.min_proficiency",
         "job_types.first_time_fix",
+        "job_types.parts",
         "jobs.site",
         "jobs.job_type",
         "jobs.window",

@@ -188,6 +188,51 @@ def stock_units(terms: PlacementTerms, dec: PlacementDecision) -> tuple[np.ndarr
     return ss, cycle
 
 
+@dataclass(frozen=True)
+class PartsAccess:
+    """Where a field job finds its part under a placement plan (:func:`parts_access`).
+
+    ``fill[(depot, family)]``: the probability that the depot has a request's part on the
+    shelf: the plan's service level where the depot is open and holds stock of the family
+    (less the failed promises of display stock, :func:`phantom_gap`, when the plan counts
+    it), 0 at a closed depot or one holding none. ``wait_h[(site, family)]``: the expected
+    hours until a part shipped from the site's serving depots reaches the site (placement's
+    own wait: road or air from the depot, plus the stock-out delay).
+    """
+
+    fill: dict[tuple[str, str], float]
+    wait_h: dict[tuple[str, str], float]
+
+    def fill_at(self, depot: str | None, family: str) -> float:
+        return self.fill.get((depot or "", family), 0.0)
+
+
+def parts_access(
+    network: ServiceNetwork, plan: Plan, options: PlacementOptions | None = None
+) -> PartsAccess:
+    """:class:`PartsAccess` of ``plan`` on ``network``: the link from placement to dispatch
+    (a job needing a part finds it at its technician's depot, or waits for its delivery)."""
+    terms = build_terms(network, options or PlacementOptions())
+    dec = decision_from_plan(network, plan, terms)
+    held = (dec.x @ terms.demand) > 0  # (I, P): the depot stocks the family for its sites
+    gap = phantom_gap(terms, dec) if plan.promise_display_stock else np.zeros_like(terms.display)
+    fill = {}
+    for i, d in enumerate(terms.depots):
+        for k, f in enumerate(terms.families):
+            if dec.y[i] > 0.5 and held[i, k]:
+                fill[d, f] = float(terms.alpha[k] - gap[i, k]) if terms.stock_model else 1.0
+    served = dec.x.sum(axis=0)  # (J,)
+    used = np.where(dec.x[:, :, None] > 0, terms.wait_ijp, 0.0)  # no 0 x inf
+    wait = np.einsum("ij,ijp->jp", dec.x, used)
+    wait_h = {
+        (s, f): float(wait[j, k] / served[j])
+        for j, s in enumerate(terms.sites)
+        if served[j] > 1e-9
+        for k, f in enumerate(terms.families)
+    }
+    return PartsAccess(fill, wait_h)
+
+
 def evaluate_placement(
     network: ServiceNetwork, plan: Plan, options: PlacementOptions | None = None
 ) -> Result:

@@ -80,6 +80,11 @@ class PlacementOptions(ObjectiveOptions):
         Each site served by exactly one depot.
     force_open, force_closed
         Depots pinned by the planner in addition to the network's ``forced`` field.
+    depot_credit
+        ``(depot, amount)`` pairs: a saving per period elsewhere in the operation that the
+        depot brings while open (the joint plan's feedback from dispatch: part-return visits
+        its stock avoids, :mod:`servopt.optimizer.joint`). Subtracted from the depot's fixed
+        cost, so the cost this model reports includes it; price the plan without it to compare.
     """
 
     service_level: float | dict[str, float] = 0.95
@@ -95,6 +100,7 @@ class PlacementOptions(ObjectiveOptions):
     single_sourcing: bool = False
     force_open: frozenset[str] = field(default_factory=frozenset)
     force_closed: frozenset[str] = field(default_factory=frozenset)
+    depot_credit: tuple[tuple[str, float], ...] = ()
 
     def objective_problems(self) -> list[Problem]:
         problems = super().objective_problems()
@@ -237,6 +243,17 @@ def build_terms(net: ServiceNetwork, options: PlacementOptions) -> PlacementTerm
         raise BadInputError(
             [Problem("force_open/force_closed", f"unknown depot {d!r}") for d in unknown]
         )
+    credit = np.zeros(n_i)
+    for dep, amount in options.depot_credit:
+        if dep not in di or not math.isfinite(amount):
+            raise BadInputError(
+                [
+                    Problem(
+                        "depot_credit", f"expected a known depot and a finite amount, got {dep!r}"
+                    )
+                ]
+            )
+        credit[di[dep]] += amount
     forced_open = frozenset(d.id for d in net.depots if d.forced == "open") | options.force_open
     forced_closed = (
         frozenset(d.id for d in net.depots if d.forced == "closed") | options.force_closed
@@ -355,7 +372,7 @@ def build_terms(net: ServiceNetwork, options: PlacementOptions) -> PlacementTerm
         families=families,
         demand=demand,
         total_demand=total,
-        fixed=np.array([d.fixed_cost for d in net.depots]) + display_hold,
+        fixed=np.array([d.fixed_cost for d in net.depots]) + display_hold - credit,
         display=display,
         display_hold=display_hold,
         expedite_unit=exp_cost * expedites,

@@ -212,8 +212,10 @@ def open_routes(
         near = np.argsort(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1), axis=1)
         cands: list[list[int]] = [[u] for u in free]
         for a, u in enumerate(free):
-            for b in near[a, 1 : pairs_per_job + 1]:
+            for b in near[a, : pairs_per_job + 1]:
                 v = free[int(b)]
+                if v == u:  # itself: first, unless another job shares its location (a tie)
+                    continue
                 gu, gv = clients[u].group, clients[v].group
                 if gu is None or gu != gv:
                     cands.append([u, v])
