@@ -258,3 +258,59 @@ def generate_network(
     True
     """
     return ServiceNetwork.model_validate(generate_data(sites, depots, technicians, seed, **options))
+
+
+def working_days_per_year(network: ServiceNetwork) -> int:
+    """Days a year the field works: 52 x the weekdays of the first field pool's first shift
+    (260 for Monday to Friday; 260 when no pool says)."""
+    for p in network.pools:
+        if p.home_depot is not None and p.shifts and p.shifts[0].days:
+            return 52 * len(p.shifts[0].days)
+    return 260
+
+
+def sample_days(network: ServiceNetwork, days: int, seed: int) -> tuple[ServiceNetwork, ...]:
+    """``days`` representative working days of ``network``: copies whose ``jobs`` are drawn
+    from the sites' ``job_rates`` (jobs per period, a year: Poisson with mean rate over
+    :func:`working_days_per_year`), each seeded from ``seed`` and the day's number.
+
+    A job may start from the field shift's start (the earliest first shift of the field pools;
+    08:00 when none says) or up to 4 hours later, on the hour, until the shift's end, as a
+    dispatcher books visits. It was reported up to ``sla_onsite_h - 4`` hours before the day's
+    shift start (uniform), and its ``deadline_min`` is the report time plus the segment's
+    ``sla_onsite_h`` (none without one): some fall due today, most later.
+
+    >>> from servopt.models import load_network
+    >>> net = generate_network(sites=30, depots=3, technicians=5, seed=7)
+    >>> a, b = sample_days(net, 2, seed=1)
+    >>> a.jobs == sample_days(net, 1, seed=1)[0].jobs and a.jobs != b.jobs
+    True
+    """
+    if not (isinstance(days, int) and days >= 1):
+        raise ValueError(f"days must be a whole number >= 1, got {days!r}")
+    per_year = working_days_per_year(network)
+    shifts = [p.shifts[0] for p in network.pools if p.home_depot is not None and p.shifts]
+    start = min((s.start_min for s in shifts), default=480.0)
+    end = max((s.end_min for s in shifts), default=1020.0)
+    segments = network.index["segments"]
+    out = []
+    for day in range(days):
+        rng = np.random.Generator(np.random.PCG64([seed, day]))
+        jobs: list[dict[str, Any]] = []
+        for site in network.sites:
+            sla = segments[site.segment].sla_onsite_h if site.segment in segments else None
+            for jt, rate in site.job_rates.items():
+                for _ in range(int(rng.poisson(rate / per_year))):
+                    first = start + 60.0 * float(rng.integers(0, 5))
+                    job: dict[str, Any] = {
+                        "id": f"day{day + 1}-job-{len(jobs) + 1:04d}",
+                        "site": site.id,
+                        "job_type": jt,
+                        "window": (min(first, end), end),
+                    }
+                    if sla is not None:
+                        age_h = float(rng.uniform(0.0, max(0.0, sla - 4.0)))
+                        job["deadline_min"] = round(start + 60.0 * (sla - age_h), 1)
+                    jobs.append(job)
+        out.append(network.replace(jobs=jobs))
+    return tuple(out)

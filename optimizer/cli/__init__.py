@@ -51,6 +51,7 @@ from servopt.optimizer.cli.common import (
     write_output,
 )
 from servopt.optimizer.cli.evaluate import evaluate
+from servopt.optimizer.cli.plan import plan_cmd
 from servopt.optimizer.cli.solve import solve
 from servopt.optimizer.cli.tradeoff import compare_cmd, frontier_cmd, premortem_cmd
 
@@ -254,6 +255,7 @@ for _command in (
     frontier_cmd,
     compare_cmd,
     premortem_cmd,
+    plan_cmd,
     queue,
     journey,
     simulate,

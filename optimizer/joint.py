@@ -1,0 +1,752 @@
+r"""One plan for placement, staffing and dispatch that see each other, priced per year.
+
+The three decisions meet where redesigns fail (case A): closing depots lengthens parts waits,
+so engineers arrive without the part and come back; fewer engineers mean overtime, overtime
+means leavers. The links (in the decisions' own evaluators):
+
+- **home bases**: a pool's people start from its home depot; a plan that closes it moves them
+  to the nearest open depot unless its ``pool_changes[].home_depot`` says where
+  (:meth:`~servopt.models.plan.Plan.pools`), so travel in dispatch follows placement;
+- **parts**: a job type may need a part (``JobType.parts``); the technician finds it at the
+  home depot with placement's fill rate there, else the machine waits for its delivery and the
+  technician comes back (:mod:`servopt.optimizer.dispatch.terms`);
+- **head counts**: the plan's field head counts are dispatch's technicians, and dispatch's
+  hours (routes, repeat visits, part returns) are the pools' load, overtime and leavers
+  (:mod:`servopt.models.workforce`); a job dispatch drops is subcontracted at ``drop_cost``,
+  so its hours (``deferred``) are reported, not the staff's work;
+- **sample days**: dispatch prices a year from ``days`` working days drawn from the sites' job
+  rates with the seed (:func:`~servopt.models.generate.sample_days`), its figures the days'
+  mean x working days a year, their spread reported.
+
+**A year's figures** (:func:`price_year`), money in the network's currency a year:
+
+.. math::
+
+    C = C^{place} + \sum_p h_p c_p H_p + \sum_p o_p \max(0, W_p - h_p H_p, O_p)^{\le cap}
+        + k \sum_p \max(0, W_p - h_p (H_p + X_p)) o_p + T + D \cdot n^{drop} + R
+
+with placement's cost :math:`C^{place}` (depots, stock, road, air and expedited freight),
+each pool's head count :math:`h_p`, contracted hours a year :math:`H_p` at :math:`c_p` an hour,
+work hours a year :math:`W_p` (dispatch's, scaled), route overtime :math:`O_p`, overtime at
+:math:`o_p` an hour up to the pool's overtime cap :math:`X_p` a person; work beyond the cap is
+bought from contractors at ``contractor_factor`` (k) x the overtime rate; :math:`T` the km of
+routes, repeat visits and part returns; drops at ``drop_cost``; :math:`R` the leavers'
+replacement (the workforce model at the pool's load). Staff without a home depot (call
+centres) are paid their contracted hours. The customers' downtime :math:`V` is placement's
+(every part request's wait, with expediting) plus dispatch's late visits, repeat visits and
+dropped jobs. Dispatch's own figure for the parts waits is the same waits seen job by job: it
+is reported (``parts_wait_dispatch``) and not added a second time.
+
+**The method** (:func:`plan_joint`): the *sequential* plan solves each decision on its own
+inputs: placement, then field head counts sized from the job rates alone (job hours at the
+workforce's reference load, travel and repeat visits unseen: :func:`rate_heads`), then
+dispatch of the sample days. The *joint*
+plan then iterates up to ``rounds`` times: feed dispatch's return-visit cost per depot back
+into placement (``PlacementOptions.depot_credit``) and re-solve it, size every field pool
+from its measured hours (:func:`size_pools`: salary, overtime, contractors and leavers,
+within the busiest day's reach), re-dispatch, and keep the plan when the whole year's
+objective falls; it stops at the first round that does not improve. The joint plan starts
+from the sequential one, so it is never worse on the objective.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from servopt.models.errors import BadInputError, Problem
+from servopt.models.generate import sample_days, working_days_per_year
+from servopt.models.network import ServiceNetwork
+from servopt.models.plan import DispatchPolicy, Plan, PoolChange
+from servopt.models.workforce import pool_workload
+from servopt.optimizer.dispatch.evaluate import DispatchKpis, PoolLoad, evaluate_dispatch
+from servopt.optimizer.dispatch.solve import solve_dispatch
+from servopt.optimizer.dispatch.terms import DispatchOptions
+from servopt.optimizer.params import Objective, ObjectiveOptions, SolveParams
+from servopt.optimizer.placement.evaluate import evaluate_placement
+from servopt.optimizer.placement.solve import solve_placement
+from servopt.optimizer.placement.terms import PlacementOptions
+from servopt.optimizer.result import Kpis, json_ready
+
+__all__ = [
+    "JointOptions",
+    "JointPlan",
+    "Round",
+    "YearFigures",
+    "plan_joint",
+    "price_year",
+    "size_pools",
+]
+
+
+@dataclass(frozen=True, kw_only=True)
+class JointOptions(ObjectiveOptions):
+    """How the joint plan prices and searches (module docstring).
+
+    ``days``: sample days dispatched per plan; ``rounds``: most feedback rounds;
+    ``iterations``: routing iterations per sample day (with it, the same seed gives the same
+    plan when the time limit does not end a search first); ``contractor_factor``: the price
+    of work beyond the staff's hours and overtime cap, as a multiple of the pool's overtime
+    rate (a chosen figure); ``min_headcount``: the fewest people a field pool keeps (1: every
+    skill stays in every region). ``placement``/``dispatch``: those decisions' options (their
+    objectives are set from this one's).
+    """
+
+    objective: Objective = Objective.WEIGHTED
+    days: int = 5
+    rounds: int = 5
+    iterations: int | None = 2000
+    contractor_factor: float = 2.0
+    min_headcount: int = 1
+    placement: PlacementOptions = field(default_factory=PlacementOptions)
+    dispatch: DispatchOptions = field(default_factory=DispatchOptions)
+
+    def objective_problems(self) -> list[Problem]:
+        problems = super().objective_problems()
+        for name, low in (("days", 1), ("rounds", 0), ("min_headcount", 0)):
+            v = getattr(self, name)
+            if not (isinstance(v, int) and v >= low):
+                problems.append(Problem(name, f"must be a whole number >= {low}, got {v!r}"))
+        if self.iterations is not None and not (
+            isinstance(self.iterations, int) and self.iterations >= 1
+        ):
+            problems.append(Problem("iterations", f"must be >= 1, got {self.iterations!r}"))
+        f = self.contractor_factor
+        if not (isinstance(f, int | float) and math.isfinite(f) and f >= 0):
+            problems.append(Problem("contractor_factor", f"must be a number >= 0, got {f!r}"))
+        if self.caps:
+            problems.append(
+                Problem("max_cost/max_value", "the joint plan holds no cap; vary value_weight")
+            )
+        return problems
+
+    def scalar(self, cost: float, value: float) -> float:
+        """The year's objective: cost, value (cost as a 1% tie-breaker), or cost + W value."""
+        if self.objective is Objective.COST:
+            return cost
+        if self.objective is Objective.VALUE:
+            return value + 0.01 * cost
+        return cost + self.value_weight * value
+
+
+@dataclass(frozen=True)
+class DaySpread(Kpis):
+    """One figure a day over the sample days: mean, least, most and standard deviation."""
+
+    mean: float
+    least: float
+    most: float
+    std: float
+
+    @classmethod
+    def of(cls, xs: list[float]) -> DaySpread:
+        m = sum(xs) / len(xs)
+        sd = math.sqrt(sum((x - m) ** 2 for x in xs) / (len(xs) - 1)) if len(xs) > 1 else 0.0
+        return cls(m, min(xs), max(xs), sd)
+
+
+@dataclass(frozen=True)
+class YearFigures(Kpis):
+    """A plan priced per year on the whole model (module docstring).
+
+    ``cost_parts`` (the company's): ``depots``, ``stock``, ``road_freight``,
+    ``air_and_expediting``, ``failed_promises``, ``field_labour`` (contracted hours),
+    ``other_staff``, ``overtime``, ``contractors``, ``travel``, ``subcontracted_drops``,
+    ``leavers_replacement``. ``value_parts`` (the customers' downtime): ``parts_waits``,
+    ``late_visits``, ``repeat_visits``, ``dropped_jobs``. ``hours`` a year of the field:
+    ``contracted``, ``routes``, ``repeat_visits``, ``part_returns``, ``deferred``,
+    ``overtime``, ``beyond_cap``. ``per_day``: the sample days' dispatch cost and downtime.
+    """
+
+    name: str
+    cost: float
+    value: float
+    cost_parts: dict[str, float]
+    value_parts: dict[str, float]
+    open_depots: int
+    field_headcount: int
+    field_load: float
+    leavers_per_year: float
+    hours: dict[str, float]
+    repeat_visits_per_year: float
+    part_returns_per_year: float
+    drops_per_day: float
+    parts_wait_dispatch: float
+    per_day: dict[str, DaySpread]
+    working_days: int
+
+
+@dataclass(frozen=True)
+class Round(Kpis):
+    """One round of the joint search: its plan's year figures and whether it was kept."""
+
+    round: int
+    seconds: float
+    cost: float
+    value: float
+    objective: float
+    kept: bool
+    field_headcount: int
+    open_depots: int
+
+
+@dataclass(frozen=True)
+class JointPlan:
+    """What :func:`plan_joint` returns: the plans priced on the same terms, the rounds, and
+    each priced plan's sample-day routes (``routes[name][day]``)."""
+
+    figures: dict[str, YearFigures]
+    plans: dict[str, Plan]
+    rounds: tuple[Round, ...]
+    routes: dict[str, tuple[tuple[Any, ...], ...]]
+    seconds: float
+    notes: tuple[str, ...]
+    options: JointOptions
+    params: SolveParams
+
+    def summary(self, currency: str = "") -> str:
+        """The plans side by side, per year: every cost and downtime component, hours and
+        people, then the rounds."""
+        names = list(self.figures)
+        figs = [self.figures[n] for n in names]
+        unit = f" ({currency} a year)" if currency else " (a year)"
+        width = max(12, *(len(n) + 1 for n in names))
+        head = f"{'':26}" + "".join(f"{n:>{width}}" for n in names)
+
+        def row(label: str, values: list[float], fmt: str = "{:,.0f}") -> str:
+            return f"{label:26}" + "".join(f"{fmt.format(v):>{width}}" for v in values)
+
+        lines = [f"cost{unit}", head]
+        for key in figs[0].cost_parts:
+            lines.append(row(f"  {key}", [f.cost_parts[key] for f in figs]))
+        lines.append(row("  total cost", [f.cost for f in figs]))
+        lines += ["", f"customers' downtime{unit}", head]
+        for key in figs[0].value_parts:
+            lines.append(row(f"  {key}", [f.value_parts[key] for f in figs]))
+        lines.append(row("  total downtime", [f.value for f in figs]))
+        lines += ["", "field", head]
+        lines.append(row("  open depots", [f.open_depots for f in figs]))
+        lines.append(row("  field staff", [f.field_headcount for f in figs]))
+        lines.append(row("  load", [f.field_load for f in figs], "{:.2f}"))
+        lines.append(row("  overtime h a year", [f.hours["overtime"] for f in figs]))
+        lines.append(row("  beyond the cap h a year", [f.hours["beyond_cap"] for f in figs]))
+        lines.append(row("  leavers a year", [f.leavers_per_year for f in figs], "{:.1f}"))
+        lines.append(row("  repeat visits a year", [f.repeat_visits_per_year for f in figs]))
+        lines.append(row("  part returns a year", [f.part_returns_per_year for f in figs]))
+        lines.append(row("  drops a day", [f.drops_per_day for f in figs], "{:.1f}"))
+        base = self.figures.get("today")
+        if base is not None and base.cost:
+            lines.append(row("  cost vs today", [f.cost / base.cost - 1 for f in figs], "{:+.1%}"))
+        lines += ["", "rounds (0: the sequential plan)"]
+        for r in self.rounds:
+            lines.append(
+                f"  {r.round}: objective {r.objective:,.0f}, cost {r.cost:,.0f}, downtime "
+                f"{r.value:,.0f}, {r.field_headcount} field staff, {r.open_depots} depots, "
+                f"{r.seconds:.1f} s{'' if r.kept else ' (not better)'}"
+            )
+        lines += [f"  {n}" for n in self.notes]
+        lines.append(f"{self.seconds:.1f} s in all")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plans": {
+                name: {
+                    "figures": self.figures[name].to_dict(),
+                    "plan": json_ready(self.plans[name].model_dump(mode="json", exclude_none=True)),
+                    "routes_by_day": [
+                        [r.model_dump(mode="json", exclude_none=True) for r in day]
+                        for day in self.routes.get(name, ())
+                    ],
+                }
+                for name in self.figures
+            },
+            "rounds": [r.to_dict() for r in self.rounds],
+            "seconds": self.seconds,
+            "notes": list(self.notes),
+            "objective": self.options.objective.value,
+            "value_weight": self.options.value_weight,
+            "params": {"time_limit_s": self.params.time_limit_s, "seed": self.params.seed},
+        }
+
+
+# -- pricing ---------------------------------------------------------------------------------
+
+
+def _dispatch_day(
+    day: ServiceNetwork,
+    plan: Plan,
+    options: JointOptions,
+    params: SolveParams,
+    deadline: float,
+) -> DispatchKpis:
+    """One sample day dispatched under ``plan``: its policy if it has one (routes on another
+    day's jobs mean nothing), else optimised within ``deadline``."""
+    dopts = replace(
+        options.dispatch, objective=options.objective, value_weight=options.value_weight
+    )
+    if plan.dispatch_policy is DispatchPolicy.NEAREST:
+        res = evaluate_dispatch(day, plan.replace(routes=None), dopts)
+    else:
+        limit = max(0.5, deadline - time.perf_counter())
+        res = solve_dispatch(
+            day,
+            dopts,
+            SolveParams(time_limit_s=limit, seed=params.seed),
+            plan=plan.replace(routes=None, dispatch_policy=None),
+            iterations=options.iterations,
+        )
+    kpis: DispatchKpis = res.kpis
+    kpis = replace(kpis, solve={"routes": res.plan.routes if res.plan else ()})
+    return kpis
+
+
+def _staff_h(load: PoolLoad) -> float:
+    """A pool's hours of its own work a day: routes, repeat visits and part returns (a dropped
+    job's hours are the subcontractor's)."""
+    return load.work_h - load.deferred_h
+
+
+def price_year(
+    network: ServiceNetwork,
+    plan: Plan,
+    days: tuple[DispatchKpis, ...],
+    options: JointOptions,
+    name: str = "",
+) -> YearFigures:
+    """``plan``'s year on ``network`` (module docstring) from its sample days' dispatch
+    figures ``days`` (one :class:`DispatchKpis` a day, dispatched under ``plan``)."""
+    if not days:
+        raise BadInputError([Problem("days", "price_year needs at least one sample day")])
+    popts = replace(
+        options.placement, objective=options.objective, value_weight=options.value_weight
+    )
+    place = evaluate_placement(network, plan, replace(popts, depot_credit=()))
+    pb = place.kpis.cost_breakdown
+    n = working_days_per_year(network)
+    k = len(days)
+
+    def per_year(get: Callable[[DispatchKpis], float]) -> float:
+        return sum(get(d) for d in days) / k * n
+
+    staffed = plan.staffed(network)
+    field_h = {"contracted": 0.0, "routes": 0.0, "repeat_visits": 0.0, "part_returns": 0.0}
+    field_h |= {"deferred": 0.0, "overtime": 0.0, "beyond_cap": 0.0}
+    labour = other = overtime = contractors = leavers = replacement = 0.0
+    heads = 0
+    for p in staffed.pools:
+        loads = [d.pools[p.id] for d in days if d.pools and p.id in d.pools]
+        if not loads:
+            if p.shifts and p.headcount > 0:
+                other += (
+                    p.headcount
+                    * p.shifts[0].working_min
+                    / 60.0
+                    * p.cost_per_hour
+                    * (52 * len(p.shifts[0].days))
+                )
+            continue
+        first = loads[0]
+        yearly = first.days_per_year / k
+        work = sum(_staff_h(pl) for pl in loads) * yearly
+        contracted = first.contracted_h * first.days_per_year
+        cap_h = (
+            (p.max_overtime_min / 60.0 * p.headcount * first.days_per_year)
+            if math.isfinite(p.max_overtime_min)
+            else math.inf
+        )
+        over = max(
+            sum(max(_staff_h(pl) - pl.contracted_h, pl.route_overtime_h) for pl in loads) * yearly,
+            0.0,
+        )
+        beyond = max(0.0, over - cap_h)
+        over -= beyond
+        ot_rate = (
+            p.overtime_cost_per_hour if p.overtime_cost_per_hour is not None else p.cost_per_hour
+        )
+        wl = pool_workload(
+            work,
+            p.headcount,
+            contracted / p.headcount,
+            workforce=network.workforce,
+            replacement_cost=p.replacement_cost,
+        )
+        heads += p.headcount
+        labour += contracted * p.cost_per_hour
+        overtime += over * ot_rate
+        contractors += beyond * ot_rate * options.contractor_factor
+        leavers += wl.leavers_per_year
+        replacement += wl.replacement_cost_per_year
+        field_h["contracted"] += contracted
+        field_h["routes"] += sum(pl.route_h for pl in loads) * yearly
+        field_h["repeat_visits"] += sum(pl.repeat_h for pl in loads) * yearly
+        field_h["part_returns"] += sum(pl.return_h for pl in loads) * yearly
+        field_h["deferred"] += sum(pl.deferred_h for pl in loads) * yearly
+        field_h["overtime"] += over
+        field_h["beyond_cap"] += beyond
+    travel = per_year(lambda d: sum((d.travel_cost or {}).values()))
+    drop_cost = per_year(lambda d: d.cost_parts["drops"])
+    cost_parts = {
+        "depots": pb["fixed"] + pb["holding_display"],
+        "stock": pb["holding_cycle"] + pb["holding_safety"],
+        "road_freight": pb["outbound_road"] + pb["replenishment"],
+        "air_and_expediting": pb["outbound_air"] + pb["expediting"],
+        "failed_promises": pb["failed_promises"],
+        "field_labour": labour,
+        "other_staff": other,
+        "overtime": overtime,
+        "contractors": contractors,
+        "travel": travel,
+        "subcontracted_drops": drop_cost,
+        "leavers_replacement": replacement,
+    }
+    value_parts = {
+        "parts_waits": float(place.objective["value"]),
+        "late_visits": per_year(lambda d: d.value_parts["late"]),
+        "repeat_visits": per_year(lambda d: d.value_parts["repeat_downtime"]),
+        "dropped_jobs": per_year(lambda d: d.value_parts["dropped_downtime"]),
+    }
+    return YearFigures(
+        name=name or plan.name,
+        cost=sum(cost_parts.values()),
+        value=sum(value_parts.values()),
+        cost_parts=cost_parts,
+        value_parts=value_parts,
+        open_depots=len(plan.open_depot_ids(network)),
+        field_headcount=heads,
+        field_load=(
+            (field_h["routes"] + field_h["repeat_visits"] + field_h["part_returns"])
+            / field_h["contracted"]
+            if field_h["contracted"]
+            else 0.0
+        ),
+        leavers_per_year=leavers,
+        hours=field_h,
+        repeat_visits_per_year=per_year(lambda d: d.repeat_visits_expected),
+        part_returns_per_year=per_year(lambda d: d.parts_returns_expected),
+        drops_per_day=sum(len(d.dropped) for d in days) / k,
+        parts_wait_dispatch=per_year(lambda d: d.value_parts.get("parts_wait", 0.0)),
+        per_day={
+            "cost": DaySpread.of([d.cost for d in days]),
+            "value": DaySpread.of([d.value for d in days]),
+        },
+        working_days=n,
+    )
+
+
+# -- the decisions' links ---------------------------------------------------------------------
+
+
+def pool_year_cost(
+    network: ServiceNetwork, pool_id: str, days: list[float], h: int, options: JointOptions
+) -> float:
+    """What a field pool of ``h`` people costs a year doing ``days`` (its work hours on each
+    sample day): contracted hours, overtime up to the pool's cap, contractors beyond it
+    (``contractor_factor`` x the overtime rate) and the leavers' replacement at its load."""
+    n = working_days_per_year(network)
+    p = network.pool(pool_id)
+    shift_h = p.shifts[0].working_min / 60.0 if p.shifts else 8.0
+    cap_h = p.max_overtime_min / 60.0 if math.isfinite(p.max_overtime_min) else math.inf
+    ot = p.overtime_cost_per_hour if p.overtime_cost_per_hour is not None else p.cost_per_hour
+    mean = sum(days) / len(days)
+    if h == 0:
+        return mean * n * ot * options.contractor_factor
+    over = [max(0.0, w - h * shift_h) for w in days]
+    beyond = [max(0.0, o - h * cap_h) for o in over]
+    paid = (sum(over) - sum(beyond)) / len(days)
+    bought = sum(beyond) / len(days)
+    wl = pool_workload(
+        mean * n, h, shift_h * n, workforce=network.workforce, replacement_cost=p.replacement_cost
+    )
+    labour = h * shift_h * p.cost_per_hour + paid * ot + bought * ot * options.contractor_factor
+    return n * labour + wl.replacement_cost_per_year
+
+
+def size_pools(
+    network: ServiceNetwork,
+    work_h: dict[str, list[float]],
+    options: JointOptions,
+) -> dict[str, int]:
+    """The head count of each field pool in ``work_h`` (pool -> its work hours on each sample
+    day) that costs least a year (:func:`pool_year_cost`), from ``min_headcount`` up to the
+    count that covers the busiest day in contracted hours (more only costs); ties: fewer."""
+    out = {}
+    for pid, days in work_h.items():
+        p = network.pool(pid)
+        shift_h = p.shifts[0].working_min / 60.0 if p.shifts else 8.0
+        top = max(options.min_headcount, math.ceil(max(days) / shift_h - 1e-9))
+        costs = {
+            h: pool_year_cost(network, pid, days, h, options)
+            for h in range(options.min_headcount, top + 1)
+        }
+        out[pid] = min(costs, key=lambda h: (costs[h], h))
+    return out
+
+
+def rate_heads(network: ServiceNetwork, plan: Plan, options: JointOptions) -> dict[str, int]:
+    """The sequential plan's staffing step, which sees no routes: each field pool sized for
+    its job hours a working day from the sites' job rates (:func:`rate_hours`) at the
+    workforce's ``reference_load`` of its contracted hours."""
+    staffed = plan.staffed(network)
+    out = {}
+    for pid, (hours,) in rate_hours(network, plan).items():
+        p = staffed.pool(pid)
+        shift_h = p.shifts[0].working_min / 60.0 if p.shifts else 8.0
+        need = math.ceil(hours / (shift_h * network.workforce.reference_load) - 1e-9)
+        out[pid] = max(options.min_headcount, need)
+    return out
+
+
+def rate_hours(network: ServiceNetwork, plan: Plan) -> dict[str, list[float]]:
+    """Each field pool's job hours a working day from the sites' job rates alone (no travel,
+    no repeat visits). A job goes to the pools most proficient in its skill, the nearest of
+    them to its site (ties shared evenly)."""
+    staffed = plan.staffed(network)
+    n = working_days_per_year(network)
+    types = staffed.index["job_types"]
+    pools = [p for p in staffed.pools if p.home_depot is not None and p.skills]
+    hours = {p.id: 0.0 for p in pools}
+    for site in staffed.sites:
+        for jt_id, rate in site.job_rates.items():
+            jt = types[jt_id]
+            able = [
+                p for p in pools if p.skills.get(jt.skill, 0.0) >= max(jt.min_proficiency, 1e-9)
+            ]
+            if not able:
+                continue
+            best = max(p.skills[jt.skill] for p in able)
+            able = [p for p in able if p.skills[jt.skill] >= best - 1e-9]
+            km = {p.id: staffed.distance_km(p.home_depot or "", site.id) for p in able}
+            near = min(km.values())
+            chosen = [p for p in able if km[p.id] <= near + 1e-6]
+            for p in chosen:
+                hours[p.id] += rate / n * jt.duration_min / 60.0 / len(chosen)
+    return {pid: [h] for pid, h in hours.items()}
+
+
+def depot_credits(
+    network: ServiceNetwork,
+    plan: Plan,
+    days: tuple[DispatchKpis, ...],
+    day_nets: tuple[ServiceNetwork, ...],
+    options: JointOptions,
+) -> tuple[tuple[str, float], ...]:
+    """Per home depot, the return visits a year that its stock avoids for the jobs its pools
+    served on the sample days (each needing a part with its type's share, found with the
+    service level when the depot stocks it): the joint plan's feedback to placement."""
+    from servopt.optimizer.dispatch.terms import job_prices
+
+    alpha = options.placement.service_level
+    mean_alpha = (
+        sum(alpha.values()) / len(alpha) if isinstance(alpha, dict) and alpha else float(alpha)  # type: ignore[arg-type]
+    )
+    n = working_days_per_year(network)
+    credit: dict[str, float] = {}
+    for kpis, day in zip(days, day_nets, strict=True):
+        staffed = plan.staffed(day)
+        # With no depot open every part is missing: the full return visit, per job and pool.
+        prices = job_prices(staffed, options.dispatch, Plan(open_depots=()))
+        jobs = staffed.index["jobs"]
+        for route in (kpis.solve or {}).get("routes", ()):
+            pool = staffed.pool(route.pool)
+            for j in route.jobs:
+                cost = prices[j].parts_return(staffed, pool, jobs[j].site)[0]
+                credit[pool.home_depot or ""] = credit.get(pool.home_depot or "", 0.0) + cost
+    depots = {d.id for d in network.depots}
+    return tuple(
+        (d, mean_alpha * c / len(days) * n)
+        for d, c in sorted(credit.items())
+        if d in depots and c > 0
+    )
+
+
+def _keep_homes(network: ServiceNetwork, plan: Plan, heads: dict[str, int] | None) -> Plan:
+    """``plan`` with the field pools' head counts ``heads`` and every field pool kept at its
+    home depot (open or not: people live where they live; a closed depot is a field office)."""
+    changes = {c.pool: c for c in plan.pool_changes}
+    out = []
+    for p in network.pools:
+        c = changes.get(p.id, PoolChange(pool=p.id))
+        upd: dict[str, Any] = {}
+        if p.home_depot is not None and c.home_depot is None:
+            upd["home_depot"] = p.home_depot
+        if heads and p.id in heads:
+            upd["headcount"] = heads[p.id]
+        out.append(c.model_copy(update=upd) if upd else c)
+    return plan.replace(
+        pool_changes=tuple(c for c in out if c.model_dump(exclude_defaults=True).keys() - {"pool"})
+    )
+
+
+# -- the search --------------------------------------------------------------------------------
+
+
+class _Clock:
+    """Splits what is left of the time limit over the stages still to come."""
+
+    def __init__(self, limit: float, units: int) -> None:
+        self.start = time.perf_counter()
+        self.end = self.start + 0.97 * limit
+        self.units = max(units, 1)
+
+    def slot(self, units: int = 1) -> float:
+        """A deadline (``perf_counter`` time) for the next ``units`` stage units."""
+        left = max(0.0, self.end - time.perf_counter())
+        share = left * min(1.0, units / max(self.units, 1))
+        self.units = max(1, self.units - units)
+        return time.perf_counter() + share
+
+    def left(self) -> float:
+        return self.end - time.perf_counter()
+
+
+def plan_joint(
+    network: ServiceNetwork,
+    proposal: Plan | None = None,
+    options: JointOptions | None = None,
+    params: SolveParams | None = None,
+    *,
+    today: Plan | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> JointPlan:
+    """Today, the proposal (if any), the sequential plan and the joint plan, each priced per
+    year by :func:`price_year` on the same sample days (module docstring). ``params``: the
+    time limit of the whole search (every stage's build and solve inside it) and the seed of
+    the sample days and of every solve."""
+    options = options or JointOptions()
+    params = params or SolveParams(time_limit_s=300.0)
+    problems = options.objective_problems()
+    if problems:
+        raise BadInputError(problems)
+    say = progress or (lambda _msg: None)
+    k = options.days
+    today = today or Plan(name="today")
+    notes: list[str] = []
+    if proposal is not None and today.dispatch_policy is None and proposal.dispatch_policy:
+        today = today.replace(dispatch_policy=proposal.dispatch_policy)
+        notes.append(f"today is dispatched with the proposal's policy ({proposal.dispatch_policy})")
+    fixed_plans = [today] + ([proposal] if proposal is not None else [])
+    units = sum(k for p in fixed_plans if p.dispatch_policy is not DispatchPolicy.NEAREST)
+    units += (1 + k) * (1 + options.rounds)
+    clock = _Clock(params.time_limit_s, units)
+    day_nets = sample_days(network, k, params.seed)
+    say(f"sample days: {', '.join(str(len(d.jobs)) for d in day_nets)} jobs (seed {params.seed})")
+    popts = replace(
+        options.placement, objective=options.objective, value_weight=options.value_weight
+    )
+
+    figures: dict[str, YearFigures] = {}
+    plans: dict[str, Plan] = {}
+    routes: dict[str, tuple[tuple[Any, ...], ...]] = {}
+    measured: dict[str, tuple[DispatchKpis, ...]] = {}
+
+    def price(name: str, plan: Plan) -> YearFigures:
+        t = time.perf_counter()
+        routed = plan.dispatch_policy is not DispatchPolicy.NEAREST  # else no search
+        days = tuple(
+            _dispatch_day(d, plan, options, params, clock.slot() if routed else 0.0)
+            for d in day_nets
+        )
+        fig = price_year(network, plan, days, options, name)
+        figures[name], plans[name], measured[name] = fig, plan, days
+        routes[name] = tuple(tuple((d.solve or {}).get("routes", ())) for d in days)
+        say(
+            f"{name}: cost {fig.cost:,.0f}, downtime {fig.value:,.0f} a year "
+            f"({fig.open_depots} depots, {fig.field_headcount} field staff, load "
+            f"{fig.field_load:.2f}; {time.perf_counter() - t:.1f} s)"
+        )
+        return fig
+
+    for p in fixed_plans:
+        price(p.name or "proposal", p)
+
+    def placement(credit: tuple[tuple[str, float], ...]) -> Plan:
+        deadline = clock.slot()
+        res = solve_placement(
+            network,
+            replace(popts, depot_credit=credit),
+            SolveParams(time_limit_s=max(1.0, deadline - time.perf_counter()), seed=params.seed),
+        )
+        if res.plan is None:
+            raise BadInputError(
+                [
+                    Problem(
+                        "placement", "; ".join(res.diagnostics) or f"no plan ({res.status.value})"
+                    )
+                ]
+            )
+        return res.plan
+
+    t = time.perf_counter()
+    place = placement(())
+    base = _keep_homes(network, place, None)
+    heads = rate_heads(network, base, options)
+    seq = _keep_homes(network, place.replace(name="sequential"), heads)
+    best_fig = price("sequential", seq)
+    best_name = "sequential"
+    best = seq
+    rounds = [
+        Round(
+            0,
+            time.perf_counter() - t,
+            best_fig.cost,
+            best_fig.value,
+            options.scalar(best_fig.cost, best_fig.value),
+            True,
+            best_fig.field_headcount,
+            best_fig.open_depots,
+        )
+    ]
+    for r in range(1, options.rounds + 1):
+        if clock.left() < 1.0:
+            notes.append(f"the time limit ended the search before round {r}")
+            break
+        t = time.perf_counter()
+        credit = depot_credits(network, best, measured[best_name], day_nets, options)
+        place = placement(credit)
+        work = {
+            pid: [_staff_h(d.pools[pid]) for d in measured[best_name] if d.pools and pid in d.pools]
+            for pid in (measured[best_name][0].pools or {})
+        }
+        heads = size_pools(best.staffed(network), work, options)
+        cand = _keep_homes(network, place.replace(name=f"round-{r}"), heads)
+        fig = price(f"round-{r}", cand)
+        score = options.scalar(fig.cost, fig.value)
+        kept = score < options.scalar(best_fig.cost, best_fig.value) - 1e-6
+        rounds.append(
+            Round(
+                r,
+                time.perf_counter() - t,
+                fig.cost,
+                fig.value,
+                score,
+                kept,
+                fig.field_headcount,
+                fig.open_depots,
+            )
+        )
+        say(f"round {r}: objective {score:,.0f} ({'kept' if kept else 'not better: stop'})")
+        if not kept:
+            break
+        best, best_fig, best_name = cand, fig, f"round-{r}"
+    # The joint plan is the best priced; drop the rounds' own entries from the report.
+    figures["joint"] = replace(best_fig, name="joint")
+    plans["joint"] = best.replace(name="joint", dispatch_policy=DispatchPolicy.OPTIMISE)
+    routes["joint"] = routes[best_name]
+    for name in [n for n in figures if n.startswith("round-")]:
+        figures.pop(name)
+        plans.pop(name)
+        routes.pop(name)
+    return JointPlan(
+        figures,
+        plans,
+        tuple(rounds),
+        routes,
+        time.perf_counter() - clock.start,
+        tuple(notes),
+        options,
+        params,
+    )
