@@ -193,3 +193,40 @@ def test_cli_plan_writes_the_plans_and_refuses_bad_input(tmp_path: Path) -> None
     bad = CliRunner().invoke(main, ["plan", str(path), "--proposal", str(tmp_path / "no.yaml")])
     assert bad.exit_code == 2
     assert "Traceback" not in bad.output
+
+
+def test_case_a_end_to_end_the_proposal_costs_more_and_the_joint_plan_beats_it(
+    tmp_path: Path,
+) -> None:
+    """Issue 12's case: the cost-only proposal's visible savings are eaten (its year costs at
+    least today's), and the joint plan beats it on both cost and downtime."""
+    inst = Path(__file__).resolve().parents[2] / "instances"
+    out = tmp_path / "r.json"
+    r = CliRunner().invoke(
+        main,
+        [
+            "plan",
+            str(inst / "case-a-aftersales.yaml"),
+            "--proposal",
+            str(inst / "case-a-aftersales.cost-only.plan.yaml"),
+            "--days",
+            "2",
+            "--rounds",
+            "1",
+            "--json",
+            str(out),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    plans = json.loads(out.read_text())["plans"]
+    fig = {name: p["figures"] for name, p in plans.items()}
+    today, prop = fig["today"], fig["case-a-cost-only"]
+    seq, joint = fig["sequential"], fig["joint"]
+    assert prop["cost"] >= today["cost"]
+    # the visible savings are there, and eaten
+    assert prop["cost_parts"]["depots"] < today["cost_parts"]["depots"]
+    assert prop["cost_parts"]["field_labour"] < today["cost_parts"]["field_labour"]
+    assert prop["cost_parts"]["air_and_expediting"] > today["cost_parts"]["air_and_expediting"]
+    assert prop["part_returns_per_year"] > 5 * today["part_returns_per_year"]
+    assert joint["cost"] < prop["cost"] and joint["value"] < prop["value"]
+    assert joint["cost"] + joint["value"] <= seq["cost"] + seq["value"] + 1e-6
