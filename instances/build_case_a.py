@@ -78,6 +78,8 @@ NOTES = [
     "[chosen] Regional depots are also the engineers' home bases. A plan that closes a depot "
     "for parts says where its engineers live (pool_changes[].home_depot; the cost-only plan "
     "keeps them in their regions); one that does not moves them to the nearest open depot.",
+    "[chosen] Training an engineer in a second machine type (to proficiency 0.7) costs 15,000 "
+    "CNY and 10 working days off the job; counted over 3 years (the network's workforce).",
     "[chosen] Parts a job needs: half of the hydraulic, engine and electrical repairs need a part "
     "of their family, a crane-structure repair a hydraulic or a wear part (25% each), a routine "
     "visit a wear part 20% of the time. The engineer takes it from the home depot's shelf; "
@@ -297,7 +299,18 @@ def build() -> tuple[dict[str, Any], dict[str, Any]]:
             "air_cost_factor": 3.0,
             "air_transit_h": 36.0,
         },
-        "skills": [{"id": s} for s in [*MACHINE_SKILLS, "general-maintenance"]],
+        "skills": [
+            *(
+                {
+                    "id": s,
+                    "training_cost": 15000.0,
+                    "training_days": 10.0,
+                    "trained_proficiency": 0.7,
+                }
+                for s in MACHINE_SKILLS
+            ),
+            {"id": "general-maintenance"},
+        ],
         "channels": [
             {"id": "hotline", "kind": "phone", "cost_per_contact": 18.0, "service_min": 9.0},
             {"id": "portal", "kind": "app", "cost_per_contact": 2.0, "capacity_per_hour": 500.0},

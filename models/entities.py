@@ -131,10 +131,19 @@ class Skill(Entity):
 
     Pools map skill ids to a proficiency (``StaffPool.skills``); a job type names the one
     skill it needs (``JobType.skill``). ``name`` is a display label.
+
+    Training (a plan's ``pool_changes[].train``): ``training_cost`` per person (``None``: no
+    training is offered) raises a member's proficiency to ``trained_proficiency`` (never
+    lowers it), taking each trainee ``training_days`` working days off the job; the one-off
+    cost is spread over the workforce's ``training_years``
+    (:class:`Workforce`).
     """
 
     id: Id
     name: str = ""
+    training_cost: NonNeg | None = None
+    training_days: NonNeg = 0.0
+    trained_proficiency: Proficiency = 0.7
 
 
 class Channel(Entity):
@@ -485,12 +494,17 @@ class Workforce(Entity):
     same study found 43% of burned-out, dissatisfied nurses intending to leave within a year
     against 11% of the others. Burnout stands in for leaving here: a stated proxy, not a fit
     to any case (it does not reproduce case A's 45%).
+
+    ``training_years``: the years over which a one-off training is counted (default 3, chosen:
+    a trained skill serves until the machines or the people change; a leaver's successor's
+    training is in the pool's ``replacement_cost``).
     """
 
     attrition_base: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.12
     reference_load: Annotated[float, Field(ge=0, le=MAX_FACTOR, allow_inf_nan=False)] = 0.85
     odds_ratio: Annotated[float, Field(ge=1, le=MAX_FACTOR, allow_inf_nan=False)] = 1.23
     load_step: Annotated[float, Field(gt=0, le=MAX_FACTOR, allow_inf_nan=False)] = 1.0 / 6.0
+    training_years: Annotated[float, Field(gt=0, le=MAX_FACTOR, allow_inf_nan=False)] = 3.0
 
 
 #: The collections of a network whose items have an ``id``, in file order.

@@ -71,7 +71,11 @@ class PoolChange(Entity):
     ``skills`` replaces the pool's skills; a proficiency below 1 for a skill the pool did not
     have models "declared multi-skill without training". ``home_depot`` is where the pool's
     people start and end their days under the plan; see :meth:`Plan.pools` for where they go
-    when the plan closes their depot and does not say.
+    when the plan closes their depot and does not say. ``train``: skills in which every
+    member is trained, to the skill's ``trained_proficiency`` at its ``training_cost`` a
+    person (:class:`~servopt.models.entities.Skill`); ``training_cost``: any other one-off
+    cost of the change. Both are priced per year by the joint plan
+    (:func:`servopt.optimizer.joint.training_cost_per_year`).
     """
 
     pool: Id
@@ -79,6 +83,7 @@ class PoolChange(Entity):
     skills: dict[Id, Proficiency] | None = None
     channels: tuple[Id, ...] | None = None
     home_depot: Id | None = None
+    train: tuple[Id, ...] = ()
     training_cost: NonNeg = 0.0
 
 
@@ -166,6 +171,16 @@ class Plan(BaseModel):
                 upd["headcount"] = c.headcount
             if c.skills is not None:
                 upd["skills"] = dict(c.skills)
+            if c.train:
+                skills = dict(upd.get("skills", p.skills))
+                for sk in c.train:
+                    skill = network.index["skills"].get(sk)
+                    if skill is None:
+                        raise BadInputError(
+                            [Problem(f"pool_changes.{p.id}.train", f"unknown skill {sk!r}")]
+                        )
+                    skills[sk] = max(skills.get(sk, 0.0), skill.trained_proficiency)
+                upd["skills"] = skills
             if c.channels is not None:
                 upd["channels"] = c.channels
             out.append(p.model_copy(update=upd))
@@ -302,6 +317,17 @@ class Plan(BaseModel):
             ref(f"pool_changes[{i}].pool", pc.pool, "pools", "staff pool")
             if pc.home_depot is not None:
                 ref(f"pool_changes[{i}].home_depot", pc.home_depot, "depots", "depot")
+            for j, sk in enumerate(pc.train):
+                ref(f"pool_changes[{i}].train[{j}]", sk, "skills", "skill")
+                known = idx["skills"].get(sk)
+                if known is not None and known.training_cost is None:
+                    out.append(
+                        Problem(
+                            f"pool_changes[{i}].train[{j}]",
+                            f"skill {sk!r} offers no training (the network gives it no "
+                            "training_cost)",
+                        )
+                    )
             for sk in pc.skills or {}:
                 ref(f"pool_changes[{i}].skills.{sk}", sk, "skills", "skill")
             for j, ch in enumerate(pc.channels or ()):

@@ -44,9 +44,13 @@ dispatch of the sample days. The *joint*
 plan then iterates up to ``rounds`` times: feed dispatch's return-visit cost per depot back
 into placement (``PlacementOptions.depot_credit``) and re-solve it, size every field pool
 from its measured hours (:func:`size_pools`: salary, overtime, contractors and leavers,
-within the busiest day's reach), re-dispatch, and keep the plan when the whole year's
+within the busiest day's reach), train pools in the skills whose saved repeat visits pay
+for the training (:func:`choose_training`: training against hiring and overtime, since the
+next sizing sees the hours saved), re-dispatch, and keep the plan when the whole year's
 objective falls; it stops at the first round that does not improve. The joint plan starts
-from the sequential one, so it is never worse on the objective.
+from the sequential one, so it is never worse on the objective. With a proposal, the
+proposal with the training that pays for itself is priced too (``NAME+training``): what
+training buys in first-time fix and cost.
 """
 
 from __future__ import annotations
@@ -155,10 +159,12 @@ class YearFigures(Kpis):
     ``cost_parts`` (the company's): ``depots``, ``stock``, ``road_freight``,
     ``air_and_expediting``, ``failed_promises``, ``field_labour`` (contracted hours),
     ``other_staff``, ``overtime``, ``contractors``, ``travel``, ``subcontracted_drops``,
-    ``leavers_replacement``. ``value_parts`` (the customers' downtime): ``parts_waits``,
+    ``leavers_replacement``, ``training`` (:func:`training_cost_per_year`). ``value_parts``
+    (the customers' downtime): ``parts_waits``,
     ``late_visits``, ``repeat_visits``, ``dropped_jobs``. ``hours`` a year of the field:
     ``contracted``, ``routes``, ``repeat_visits``, ``part_returns``, ``deferred``,
     ``overtime``, ``beyond_cap``. ``per_day``: the sample days' dispatch cost and downtime.
+    ``first_time_fix``: the share of served jobs fixed at the first visit (expected).
     """
 
     name: str
@@ -172,6 +178,7 @@ class YearFigures(Kpis):
     leavers_per_year: float
     hours: dict[str, float]
     repeat_visits_per_year: float
+    first_time_fix: float | None
     part_returns_per_year: float
     drops_per_day: float
     parts_wait_dispatch: float
@@ -235,6 +242,7 @@ class JointPlan:
         lines.append(row("  beyond the cap h a year", [f.hours["beyond_cap"] for f in figs]))
         lines.append(row("  leavers a year", [f.leavers_per_year for f in figs], "{:.1f}"))
         lines.append(row("  repeat visits a year", [f.repeat_visits_per_year for f in figs]))
+        lines.append(row("  first-time fix", [f.first_time_fix or 0.0 for f in figs], "{:.1%}"))
         lines.append(row("  part returns a year", [f.part_returns_per_year for f in figs]))
         lines.append(row("  drops a day", [f.drops_per_day for f in figs], "{:.1f}"))
         base = self.figures.get("today")
@@ -402,6 +410,7 @@ def price_year(
         "travel": travel,
         "subcontracted_drops": drop_cost,
         "leavers_replacement": replacement,
+        "training": sum(training_cost_per_year(network, plan).values()),
     }
     value_parts = {
         "parts_waits": float(place.objective["value"]),
@@ -426,6 +435,11 @@ def price_year(
         leavers_per_year=leavers,
         hours=field_h,
         repeat_visits_per_year=per_year(lambda d: d.repeat_visits_expected),
+        first_time_fix=(
+            1.0 - sum(d.repeat_visits_expected for d in days) / served
+            if (served := sum(d.served for d in days))
+            else None
+        ),
         part_returns_per_year=per_year(lambda d: d.parts_returns_expected),
         drops_per_day=sum(len(d.dropped) for d in days) / k,
         parts_wait_dispatch=per_year(lambda d: d.value_parts.get("parts_wait", 0.0)),
@@ -563,9 +577,95 @@ def depot_credits(
     )
 
 
-def _keep_homes(network: ServiceNetwork, plan: Plan, heads: dict[str, int] | None) -> Plan:
-    """``plan`` with the field pools' head counts ``heads`` and every field pool kept at its
-    home depot (open or not: people live where they live; a closed depot is a field office)."""
+def training_cost_per_year(network: ServiceNetwork, plan: Plan) -> dict[str, float]:
+    """Each pool's training under ``plan`` a year: for every skill in its change's ``train``,
+    the head count x (the skill's ``training_cost`` + its ``training_days`` of the pool's
+    contracted day at its hourly cost), plus the change's own ``training_cost``, all over the
+    workforce's ``training_years``."""
+    years = network.workforce.training_years
+    heads = plan.headcounts(network)
+    skills = network.index["skills"]
+    out: dict[str, float] = {}
+    for c in plan.pool_changes:
+        if not (c.train or c.training_cost):
+            continue
+        p = network.pool(c.pool)
+        day_h = p.shifts[0].working_min / 60.0 if p.shifts else 8.0
+        per_person = sum(
+            (skills[sk].training_cost or 0.0) + skills[sk].training_days * day_h * p.cost_per_hour
+            for sk in c.train
+        )
+        out[c.pool] = (heads[c.pool] * per_person + c.training_cost) / years
+    return out
+
+
+def choose_training(
+    network: ServiceNetwork,
+    plan: Plan,
+    days: tuple[DispatchKpis, ...],
+    day_nets: tuple[ServiceNetwork, ...],
+    options: JointOptions,
+) -> dict[str, tuple[str, ...]]:
+    """The training that pays for itself a year, pool by pool and skill by skill: train a
+    pool in a skill offered for training when the repeat visits it would save on the jobs of
+    that skill it did on the sample days (first-time fix at the trained proficiency instead
+    of its own, x each repeat visit's cost and downtime, weighed by the objective) are worth
+    more than the training a year (:func:`training_cost_per_year`). Separable and exact given
+    the measured visits; a skill the pool never used on those days is not trained."""
+    from servopt.optimizer.dispatch.terms import first_time_fix, job_prices
+
+    n = working_days_per_year(network)
+    k = len(days)
+    skills = network.index["skills"]
+    types = network.index["job_types"]
+    dopts = replace(
+        options.dispatch, objective=options.objective, value_weight=options.value_weight
+    )
+    gain: dict[tuple[str, str], float] = {}
+    for kpis, day in zip(days, day_nets, strict=True):
+        staffed = plan.staffed(day)
+        prices = job_prices(staffed, dopts, plan)
+        jobs = staffed.index["jobs"]
+        for route in (kpis.solve or {}).get("routes", ()):
+            pool = staffed.pool(route.pool)
+            for j in route.jobs:
+                jt = types[jobs[j].job_type]
+                skill = skills[jt.skill]
+                now = pool.skills.get(jt.skill, 0.0)
+                if skill.training_cost is None or now >= skill.trained_proficiency:
+                    continue
+                saved = first_time_fix(jt.first_time_fix, skill.trained_proficiency)
+                saved -= first_time_fix(jt.first_time_fix, now)
+                pr = prices[j]
+                worth = options.scalar(saved * pr.repeat_cost, saved * pr.repeat_downtime)
+                gain[pool.id, jt.skill] = gain.get((pool.id, jt.skill), 0.0) + worth * n / k
+    heads = plan.headcounts(network)
+    out: dict[str, list[str]] = {}
+    for (pid, sk), worth in sorted(gain.items()):
+        alone = Plan(pool_changes=(PoolChange(pool=pid, headcount=heads[pid], train=(sk,)),))
+        if worth > options.scalar(training_cost_per_year(network, alone)[pid], 0.0):
+            out.setdefault(pid, []).append(sk)
+    return {pid: tuple(sks) for pid, sks in out.items()}
+
+
+def with_training(plan: Plan, train: dict[str, tuple[str, ...]], name: str = "") -> Plan:
+    """``plan`` with the skills ``train`` (pool -> skills) added to its pools' training."""
+    changes = {c.pool: c for c in plan.pool_changes}
+    for pid, sks in train.items():
+        c = changes.get(pid, PoolChange(pool=pid))
+        changes[pid] = c.model_copy(update={"train": tuple(sorted(set(c.train) | set(sks)))})
+    return plan.replace(name=name or plan.name, pool_changes=tuple(changes.values()))
+
+
+def _keep_homes(
+    network: ServiceNetwork,
+    plan: Plan,
+    heads: dict[str, int] | None,
+    train: dict[str, tuple[str, ...]] | None = None,
+) -> Plan:
+    """``plan`` with the field pools' head counts ``heads``, the skills ``train`` (pool ->
+    skills) added to its training, and every field pool kept at its home depot (open or not:
+    people live where they live; a closed depot is a field office)."""
     changes = {c.pool: c for c in plan.pool_changes}
     out = []
     for p in network.pools:
@@ -576,9 +676,10 @@ def _keep_homes(network: ServiceNetwork, plan: Plan, heads: dict[str, int] | Non
         if heads and p.id in heads:
             upd["headcount"] = heads[p.id]
         out.append(c.model_copy(update=upd) if upd else c)
-    return plan.replace(
+    kept = plan.replace(
         pool_changes=tuple(c for c in out if c.model_dump(exclude_defaults=True).keys() - {"pool"})
     )
+    return with_training(kept, train) if train else kept
 
 
 # -- the search --------------------------------------------------------------------------------
@@ -662,6 +763,16 @@ def plan_joint(
 
     for p in fixed_plans:
         price(p.name or "proposal", p)
+    if proposal is not None:
+        name = proposal.name or "proposal"
+        train = choose_training(network, proposal, measured[name], day_nets, options)
+        if train:
+            trained = with_training(proposal, train, f"{name}+training")
+            price(trained.name, trained)
+            notes.append(
+                f"{trained.name}: the proposal with the training that pays for itself "
+                f"({sum(len(v) for v in train.values())} skills in {len(train)} pools)"
+            )
 
     def placement(credit: tuple[tuple[str, float], ...]) -> Plan:
         deadline = clock.slot()
@@ -712,7 +823,9 @@ def plan_joint(
             for pid in (measured[best_name][0].pools or {})
         }
         heads = size_pools(best.staffed(network), work, options)
-        cand = _keep_homes(network, place.replace(name=f"round-{r}"), heads)
+        train = choose_training(network, best, measured[best_name], day_nets, options)
+        cand = _keep_homes(network, place.replace(name=f"round-{r}"), heads, train)
+        cand = with_training(cand, {c.pool: c.train for c in best.pool_changes if c.train})
         fig = price(f"round-{r}", cand)
         score = options.scalar(fig.cost, fig.value)
         kept = score < options.scalar(best_fig.cost, best_fig.value) - 1e-6

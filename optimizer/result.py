@@ -233,10 +233,11 @@ def evaluated(
     import time
 
     unpriced = [
-        f"pool_changes[{i}].training_cost ({c.training_cost:,.2f}) is not priced by any "
-        "decision yet: the plan's cost leaves it out"
+        f"pool_changes[{i}]: training ({', '.join(c.train) or 'training_cost'}) is not priced "
+        f"by {decision}: the year's pricing of servopt plan counts it "
+        "(servopt.optimizer.joint.price_year)"
         for i, c in enumerate(plan.pool_changes)
-        if c.training_cost
+        if c.training_cost or c.train
     ]
     return Result(
         Status.FEASIBLE,

@@ -20,10 +20,13 @@ from servopt.optimizer.dispatch.evaluate import evaluate_dispatch
 from servopt.optimizer.dispatch.terms import DispatchOptions
 from servopt.optimizer.joint import (
     JointOptions,
+    choose_training,
     plan_joint,
     pool_year_cost,
     price_year,
     size_pools,
+    training_cost_per_year,
+    with_training,
 )
 from servopt.optimizer.params import SolveParams
 from servopt.optimizer.placement.evaluate import parts_access
@@ -230,3 +233,71 @@ def test_case_a_end_to_end_the_proposal_costs_more_and_the_joint_plan_beats_it(
     assert prop["part_returns_per_year"] > 5 * today["part_returns_per_year"]
     assert joint["cost"] < prop["cost"] and joint["value"] < prop["value"]
     assert joint["cost"] + joint["value"] <= seq["cost"] + seq["value"] + 1e-6
+    # multi-skill done properly: trained, the proposal fixes more first time and costs less
+    trained = fig["case-a-cost-only+training"]
+    assert trained["cost_parts"]["training"] > 0
+    assert trained["first_time_fix"] > prop["first_time_fix"]
+    assert trained["cost"] < prop["cost"] and trained["value"] < prop["value"]
+
+
+def _trainable(cost: float) -> ServiceNetwork:
+    """A small network whose skills can be trained at ``cost`` a person to 0.9, whose pools
+    hold every skill but their own at 0.3, with about 30 jobs a day."""
+    data = generate_data(16, 3, 6, 3, jobs=12)
+    names = [sk["id"] for sk in data["skills"]]
+    for sk in data["skills"]:
+        sk.update(training_cost=cost, training_days=2.0, trained_proficiency=0.9)
+    for p in data["pools"]:
+        if p.get("skills"):
+            own = next(s for s, v in p["skills"].items() if v >= 1.0)
+            p["skills"] = {s: (1.0 if s == own else 0.3) for s in names}
+    for site in data["sites"]:
+        site["job_rates"] = {t: 15 * r for t, r in site["job_rates"].items()}
+    for jt in data["job_types"]:
+        jt["min_proficiency"] = 0.2
+    return ServiceNetwork.model_validate(data)
+
+
+def test_training_raises_proficiency_and_is_priced_a_year() -> None:
+    net = _trainable(1000.0)
+    pool = next(p for p in net.pools if any(v < 1 for v in p.skills.values()))
+    low = next(s for s, v in pool.skills.items() if v < 1)
+    top = next(s for s, v in pool.skills.items() if v >= 1)
+    plan = Plan(pool_changes=(PoolChange(pool=pool.id, train=(low, top)),))
+    skills = {p.id: p.skills for p in plan.pools(net)}[pool.id]
+    assert skills[low] == pytest.approx(0.9) and skills[top] == 1.0  # never lowered
+    day_h = pool.shifts[0].working_min / 60.0
+    per_person = 2 * (1000.0 + 2.0 * day_h * pool.cost_per_hour)
+    expected = pool.headcount * per_person / net.workforce.training_years
+    assert training_cost_per_year(net, plan)[pool.id] == pytest.approx(expected)
+    # a skill offered for no training cannot be trained
+    data = net.model_dump()
+    for sk in data["skills"]:
+        sk["training_cost"] = None
+    bare = ServiceNetwork.model_validate(data)
+    problems = plan.check_against(bare)
+    assert any(p.path.startswith("pool_changes[0].train") for p in problems)
+
+
+def test_training_is_chosen_where_the_saved_repeat_visits_pay_for_it() -> None:
+    opts = JointOptions(days=2, iterations=300)
+    chosen = {}
+    for cost in (1.0, 1e9):
+        net = _trainable(cost)
+        days = sample_days(net, 2, seed=4)
+        plan = Plan()
+        solved = [
+            DECISIONS["dispatch"].solve(
+                d, DispatchOptions(), SolveParams(time_limit_s=10, seed=1), iterations=300
+            )
+            for d in days
+        ]
+        routed = tuple(replace(r.kpis, solve={"routes": r.plan.routes}) for r in solved)
+        chosen[cost] = choose_training(net, plan, routed, days, opts)
+    assert chosen[1.0]  # nearly free: every pool that did a low-skill job is trained
+    assert chosen[1e9] == {}
+    low = _trainable(1.0)
+    for pid, sks in chosen[1.0].items():
+        assert all(low.pool(pid).skills.get(sk, 0.0) < 0.9 for sk in sks)
+    trained = with_training(Plan(), chosen[1.0])
+    assert all(c.train for c in trained.pool_changes)
