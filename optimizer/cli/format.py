@@ -145,6 +145,21 @@ def format_roster(result: Result) -> str:
             f"{p.overtime_h_mean:>5.1f}/{p.overtime_h_max:<5.1f} h  weekends "
             f"{p.weekend_days[0]}-{p.weekend_days[1]}  nights {p.nights[0]}-{p.nights[1]}  {att}"
         )
+    if k.field_work:
+        fw = k.field_work.values()
+        people = sum(f.people for f in fw)
+        over = sum(f.overtime_h for f in fw)
+        weeks = k.days / 7
+        out += [
+            "field work against the roster (dispatch's hours; overtime shared by those on "
+            "shift up to the pool's cap)",
+            f"  work {sum(f.work_h for f in fw):,.0f} h, rostered {sum(f.shift_h for f in fw):,.0f}"
+            f" h, overtime {over:,.0f} h ({over / max(people, 1) / weeks:.1f} h a week a person,"
+            f" most {max(f.overtime_h_week_max for f in fw):.1f}), beyond the cap "
+            f"{sum(f.beyond_cap_h for f in fw):,.0f} h",
+            f"  expected leavers {sum(f.leavers_per_year for f in fw):,.1f} a year of {people},"
+            f" replacement {sum(f.replacement_cost_per_year for f in fw):,.0f} a year",
+        ]
     return "\n".join(out)
 
 

@@ -418,6 +418,21 @@ ROSTER_FLAGS = [
         type=click.Choice(["spread", "max"]),
         help="Fairness of weekends, nights and overtime in a pool: their spread or their max.",
     ),
+    field_option(
+        RosterOptions,
+        "sample_days",
+        "--sample-days",
+        type=click.IntRange(0, 60),
+        help="Field work from this many working days drawn from the sites' job rates, taken "
+        "in turn (0: the file's jobs, every working day alike).",
+    ),
+    field_option(
+        RosterOptions,
+        "sample_seed",
+        "--sample-seed",
+        type=click.IntRange(0, 2**31 - 1),
+        help="Seed of the sample days.",
+    ),
 ]
 
 
@@ -452,9 +467,11 @@ def solve_roster_cmd(
     week, weekly hours within the contract +- --hours-tolerance-h. Priced: each missing person
     (--under-cost), overtime at the pool's rate, preferences broken, and the fairness of
     weekends, nights and overtime within each pool. What each pool must cover comes from the
-    plan: field pools from dispatch's day (routes, repeat visits, deferred drops), channel
-    pools from staffing. People are the pools' members, the rest generated from head counts.
-    Reports the gap CP-SAT proves, each pool's load, overtime and expected leavers.
+    plan: field pools from dispatch's day (routes, repeat visits, part returns, deferred
+    drops; --sample-days N: N days drawn from the job rates), channel pools from staffing.
+    People are the pools' members, the rest generated from head counts. Reports the gap
+    CP-SAT proves, each pool's load, overtime and expected leavers, and the field's work
+    against the roster: overtime a person and leavers from each person's load.
 
     \b
     Examples:

@@ -63,6 +63,8 @@ class RosterOptions:
     preference_cost: float = 50.0
     fairness: Literal["spread", "max"] = "spread"
     fairness_cost: float = 20.0
+    sample_days: int = 0
+    sample_seed: int = 0
 
     def __post_init__(self) -> None:
         checks = [
@@ -90,6 +92,12 @@ class RosterOptions:
             ("preference_cost", 0 <= self.preference_cost < 1e9, ">= 0"),
             ("fairness", self.fairness in ("spread", "max"), "'spread' or 'max'"),
             ("fairness_cost", 0 <= self.fairness_cost < 1e9, ">= 0"),
+            (
+                "sample_days",
+                isinstance(self.sample_days, int) and 0 <= self.sample_days <= 60,
+                "in 0..60",
+            ),
+            ("sample_seed", isinstance(self.sample_seed, int) and self.sample_seed >= 0, ">= 0"),
         ]
         bad = [
             Problem(f, f"must be {want}, got {getattr(self, f)!r}")
@@ -146,13 +154,15 @@ class Requirement:
 @dataclass(frozen=True)
 class RosterProblem:
     """Days, shift types, people and requirements (module docstring); ``under_cost`` per
-    missing person on a requirement."""
+    missing person on a requirement; ``work``: a field pool's hours of work on each day
+    (pool -> day -> hours) where dispatch gave the requirements (for :class:`FieldWork`)."""
 
     days: int
     shifts: Mapping[str, ShiftType]
     people: tuple[Person, ...]
     requirements: tuple[Requirement, ...]
     under_cost: float
+    work: Mapping[str, Mapping[int, float]] = field(default_factory=dict)
 
     @property
     def weeks(self) -> int:
@@ -355,12 +365,34 @@ class PoolRoster(Kpis):
 
 
 @dataclass(frozen=True)
+class FieldWork(Kpis):
+    """A field pool's work against its roster: dispatch's hours of each day (``work_h`` over
+    the horizon) against the paid hours of the people rostered that day (``shift_h``); the
+    difference is overtime shared by those on shift, up to the pool's ``max_overtime_min`` a
+    person a day, and ``beyond_cap_h`` nobody on the roster can do. Per person: overtime a
+    week (mean and most), and the year's expected leavers and their replacement cost from each
+    person's own load (rostered plus overtime hours over the contract) under the workforce
+    model."""
+
+    people: int
+    work_h: float
+    shift_h: float
+    overtime_h: float
+    beyond_cap_h: float
+    overtime_h_week_mean: float
+    overtime_h_week_max: float
+    leavers_per_year: float
+    replacement_cost_per_year: float
+
+
+@dataclass(frozen=True)
 class RosterKpis(Kpis):
     """Every roster KPI. Money in the network's currency over the horizon: ``cost`` (the
     objective: under-coverage, overtime, preferences, fairness; in ``cost_parts``).
     ``required``/``covered`` person-shifts and ``coverage`` their ratio; ``overtime_h`` in total;
     ``preferences_broken``; ``pools``: per pool (:class:`PoolRoster`); ``violations`` of the
-    hard rules (empty for a solver's roster)."""
+    hard rules (empty for a solver's roster); ``field_work``: each field pool's dispatch hours
+    against its roster (:class:`FieldWork`), where the requirements come from dispatch."""
 
     cost: float
     cost_parts: dict[str, float]
@@ -374,6 +406,7 @@ class RosterKpis(Kpis):
     preferences_broken: int
     pools: dict[str, PoolRoster]
     under: dict[str, int] = field(default_factory=dict)
+    field_work: dict[str, FieldWork] | None = None
 
 
 def check_roster(

@@ -7,16 +7,19 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from dataclasses import replace
 
 from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import ServiceNetwork
-from servopt.models.plan import Plan
+from servopt.models.plan import Plan, RosterShift
 from servopt.optimizer.params import SolveParams
 from servopt.optimizer.result import Result, Status, Units
 from servopt.optimizer.staffing.roster import (
     ANY_SKILL,
     MONEY_SCALE,
+    FieldWork,
     Requirement,
+    RosterKpis,
     RosterOptions,
     RosterProblem,
     check_roster,
@@ -31,34 +34,54 @@ from servopt.optimizer.staffing.roster_cpsat import roster_model
 
 
 def pool_requirements(
-    network: ServiceNetwork, plan: Plan, weeks: int, of_pool: dict[str, tuple[str, ...]]
-) -> tuple[list[Requirement], list[str]]:
-    """What each pool must cover, day by day, with notes on how it was derived.
+    network: ServiceNetwork,
+    plan: Plan,
+    options: RosterOptions,
+    of_pool: dict[str, tuple[str, ...]],
+) -> tuple[list[Requirement], list[str], dict[str, dict[int, float]]]:
+    """What each pool must cover, day by day, with notes on how it was derived, and each
+    field pool's hours of work on each day of the horizon.
 
-    Field pools (a home depot, a shift): dispatch's work of the plan's day (routes, expected
-    repeat visits, deferred drops: :class:`~servopt.optimizer.dispatch.evaluate.PoolLoad`) in
-    people on the pool's first shift, ``ceil(work / paid hours)``, on each day the shift runs,
-    covering the pool's main skill (its highest proficiency). Channel pools: the staff the
-    plan's staffing puts on each channel (the staffing evaluator's: all heads on duty split by
-    work when the plan says nothing), shared among the channel's pools by head count, on the
-    pool's shift days. Pools with neither: nothing to cover."""
+    Field pools (a home depot, a shift): dispatch's work (routes, expected repeat visits and
+    part returns, deferred drops: :attr:`~servopt.optimizer.dispatch.evaluate.PoolLoad.work_h`)
+    in people on the pool's first shift, ``ceil(work / paid hours)``, on each day the shift
+    runs, covering the pool's main skill (its highest proficiency). The work is that of the
+    network's ``jobs`` (one day, every working day alike) or, with ``options.sample_days``,
+    of that many working days drawn from the sites' job rates
+    (:func:`~servopt.models.generate.sample_days`, seed ``options.sample_seed``), taken in
+    turn. Channel pools: the staff the plan's staffing puts on each channel (the staffing
+    evaluator's: all heads on duty split by work when the plan says nothing), shared among the
+    channel's pools by head count, on the pool's shift days. Pools with neither: nothing."""
     notes: list[str] = []
     staffed = plan.staffed(network)
     pools = {p.id: p for p in staffed.pools}
     need: dict[str, int] = {}
-    if network.jobs:
+    days_work: dict[str, list[float]] = defaultdict(list)
+    day_nets: tuple[ServiceNetwork, ...] = ()
+    if options.sample_days and any(s.job_rates for s in network.sites):
+        from servopt.models.generate import sample_days
+
+        day_nets = sample_days(network, options.sample_days, options.sample_seed)
+        notes.append(
+            f"field work from {options.sample_days} sample days of the job rates (seed "
+            f"{options.sample_seed}): {', '.join(str(len(d.jobs)) for d in day_nets)} jobs"
+        )
+    elif network.jobs:
+        day_nets = (network,)
+    if day_nets:
         from servopt.optimizer.dispatch.evaluate import evaluate_dispatch
 
         priced = (
             plan if plan.routes or plan.dispatch_policy else plan.replace(dispatch_policy="nearest")
         )
-        if priced is not plan:
+        if len(day_nets) > 1 and priced.routes:
+            priced = plan.replace(routes=None, dispatch_policy="nearest")
+        if priced.dispatch_policy and not plan.dispatch_policy:
             notes.append("dispatch work from nearest-engineer routes (the plan has no routes)")
-        loads = evaluate_dispatch(network, priced).kpis.pools or {}
-        for pid, load in loads.items():
-            pool = pools[pid]
-            paid = pool.shifts[0].working_min / 60.0
-            need[pid] = math.ceil((load.route_h + load.repeat_h + load.deferred_h) / paid - 1e-9)
+        for day in day_nets:
+            loads = evaluate_dispatch(day, priced).kpis.pools or {}
+            for pid, load in loads.items():
+                days_work[pid].append(load.work_h)
     if any(s.demand_per_day > 0 for s in network.segments):
         from servopt.optimizer.staffing.evaluate import evaluate_staffing
 
@@ -74,9 +97,17 @@ def pool_requirements(
             for p in members:
                 need[p] = need.get(p, 0) + math.ceil(staff * pools[p].headcount / heads - 1e-9)
     out = []
-    for pid, n in need.items():
+    work: dict[str, dict[int, float]] = {}
+    for pid, hours in days_work.items():
         pool = pools[pid]
-        if n <= 0 or not pool.shifts or pool.headcount < 1:
+        if not pool.shifts or pool.headcount < 1:
+            continue
+        runs = [d for d in range(7 * options.weeks) if d % 7 in pool.shifts[0].days]
+        work[pid] = {d: hours[i % len(hours)] for i, d in enumerate(runs)}
+    for pid in list(need) + [p for p in work if p not in need]:
+        n = need.get(pid, 0)
+        pool = pools[pid]
+        if (n <= 0 and pid not in work) or not pool.shifts or pool.headcount < 1:
             if n > 0:
                 notes.append(f"pool {pid!r} must cover {n} a day but has no shift or no people")
             continue
@@ -89,12 +120,14 @@ def pool_requirements(
             else ANY_SKILL
         )
         first = pool.shifts[0]
-        out += [
-            Requirement(d, of_pool[pid][0], skill, n, frozenset({pid}))
-            for d in range(7 * weeks)
-            if d % 7 in first.days
-        ]
-    return out, notes
+        paid = first.working_min / 60.0
+        for d in range(7 * options.weeks):
+            if d % 7 not in first.days:
+                continue
+            count = n + (math.ceil(work[pid][d] / paid - 1e-9) if pid in work else 0)
+            if count:
+                out.append(Requirement(d, of_pool[pid][0], skill, count, frozenset({pid})))
+    return out, notes, work
 
 
 def roster_problem(
@@ -110,13 +143,14 @@ def roster_problem(
     pools = plan.pools(network)
     notes: list[str] = []
     shifts, of_pool = shift_types(pools)
+    work: dict[str, dict[int, float]] = {}
     if requirements is None:
-        requirements, notes = pool_requirements(network, plan, options.weeks, of_pool)
+        requirements, notes, work = pool_requirements(network, plan, options, of_pool)
     under = (
         options.under_cost if options.under_cost is not None else default_under_cost(pools, shifts)
     )
     people = people_of(pools, of_pool, options)
-    problem = RosterProblem(7 * options.weeks, shifts, people, tuple(requirements), under)
+    problem = RosterProblem(7 * options.weeks, shifts, people, tuple(requirements), under, work)
     _refuse_unknown(problem)
     return problem, notes
 
@@ -195,6 +229,7 @@ def solve_roster(
         # CP-SAT found nothing in time: the greedy start, when it keeps every rule, is a roster.
         start_roster = greedy_entries(problem, options)
         broken, kpis = check_roster(problem, start_roster, options, replace_cost)
+        kpis = _with_field_work(network, plan, problem, start_roster, kpis)
         if not broken:
             return Result(
                 Status.FEASIBLE,
@@ -231,6 +266,7 @@ def solve_roster(
     if sol.message:
         notes.append(sol.message)
     bad, kpis = check_roster(problem, roster, options, replace_cost)
+    kpis = _with_field_work(network, plan, problem, roster, kpis)
     if bad:  # pragma: no cover - the model and the checker disagree: a bug, said loudly
         raise RuntimeError("the roster breaks its own rules: " + "; ".join(bad[:5]))
     return Result(
@@ -260,6 +296,7 @@ def evaluate_roster(
     options = options or RosterOptions()
     problem, notes = roster_problem(network, plan, options)
     bad, kpis = check_roster(problem, plan.roster or (), options, _replacement_costs(network, plan))
+    kpis = _with_field_work(network, plan, problem, plan.roster or (), kpis)
     return Result(
         Status.FEASIBLE,
         time.perf_counter() - start,
@@ -273,6 +310,82 @@ def evaluate_roster(
         units=_units(network, options),
         options=options,
     )
+
+
+def field_work(
+    network: ServiceNetwork,
+    plan: Plan,
+    problem: RosterProblem,
+    roster: tuple[RosterShift, ...],
+) -> dict[str, FieldWork]:
+    """Each field pool's dispatch hours against its roster (:class:`FieldWork`): on each day,
+    the work beyond the paid hours of the pool's people on shift is shared among them as
+    overtime up to the pool's cap a person, the rest beyond the cap; each person's load over
+    the horizon (paid plus overtime hours over the contract) gives their yearly chance of
+    leaving under the network's workforce model."""
+    from servopt.models.workforce import attrition_yearly
+
+    pools = {p.id: p for p in plan.pools(network)}
+    people = {p.id: p for p in problem.people}
+    on: dict[tuple[str, int], list[tuple[str, float]]] = defaultdict(list)
+    for e in roster:
+        person = people.get(e.person)
+        if person is not None:
+            on[person.pool, e.day].append((e.person, problem.shifts[e.shift].paid_min / 60.0))
+    out = {}
+    for pid, by_day in problem.work.items():
+        pool = pools[pid]
+        cap = pool.max_overtime_min / 60.0 if math.isfinite(pool.max_overtime_min) else math.inf
+        members = [p for p in problem.people if p.pool == pid]
+        extra = {p.id: 0.0 for p in members}
+        paid = {p.id: 0.0 for p in members}
+        shift_h = beyond = 0.0
+        for d, hours in by_day.items():
+            crew = on.get((pid, d), [])
+            shift_h += sum(h for _, h in crew)
+            for who, h in crew:
+                paid[who] += h
+            short = max(0.0, hours - sum(h for _, h in crew))
+            given = min(short, len(crew) * cap)
+            for who, _ in crew:
+                extra[who] += given / len(crew)
+            beyond += short - given
+        weeks = problem.weeks
+        per_week = [extra[p.id] / weeks for p in members] or [0.0]
+        chances = [
+            attrition_yearly(
+                network.workforce,
+                (paid[p.id] + extra[p.id]) / (p.contract_min / 60.0 * weeks)
+                if p.contract_min
+                else 0.0,
+            )
+            for p in members
+        ]
+        out[pid] = FieldWork(
+            people=len(members),
+            work_h=sum(by_day.values()),
+            shift_h=shift_h,
+            overtime_h=sum(extra.values()),
+            beyond_cap_h=beyond,
+            overtime_h_week_mean=sum(per_week) / len(per_week),
+            overtime_h_week_max=max(per_week),
+            leavers_per_year=sum(chances),
+            replacement_cost_per_year=sum(chances) * pool.replacement_cost,
+        )
+    return out
+
+
+def _with_field_work(
+    network: ServiceNetwork | None,
+    plan: Plan,
+    problem: RosterProblem,
+    roster: tuple[RosterShift, ...],
+    kpis: RosterKpis,
+) -> RosterKpis:
+    """``kpis`` with :func:`field_work` where dispatch gave the requirements."""
+    if network is None or not problem.work:
+        return kpis
+    return replace(kpis, field_work=field_work(network, plan, problem, roster))
 
 
 def _replacement_costs(network: ServiceNetwork, plan: Plan) -> dict[str, float]:

@@ -267,3 +267,42 @@ def test_rest_across_two_days_after_a_night_is_checked():
     assert any("day 0" in b and "day 2" in b and "rest" in b for b in bad), bad
     r = _solve(problem, RosterOptions(weeks=1, min_rest_h=24))
     assert check_roster(problem, r.plan.roster, RosterOptions(weeks=1, min_rest_h=24))[0] == []
+
+
+def test_field_work_beyond_the_roster_is_overtime_up_to_the_cap_then_beyond():
+    """Case A's proposal rostered against 3 sample days of dispatch: each day's hours beyond
+    the rostered people's paid hours are their overtime (at most the pool's cap a person) or
+    beyond the cap; recomputed here from the roster's entries and the problem's hours."""
+    from servopt.models import load_network, load_plan
+    from servopt.optimizer.staffing.roster import RosterOptions
+    from servopt.optimizer.staffing.roster_solve import roster_problem
+
+    net = load_network(INSTANCES / "case-a-aftersales.yaml")
+    plan = load_plan(INSTANCES / "case-a-aftersales.cost-only.plan.yaml", net)
+    opts = RosterOptions(weeks=1, sample_days=3, sample_seed=2)
+    r = solve_roster(net, plan, opts, SolveParams(time_limit_s=30, seed=1))
+    assert r.status.has_plan
+    problem, _ = roster_problem(net, plan, opts)
+    fw = r.kpis.field_work
+    assert fw and set(fw) == set(problem.work)
+    pool_of = {p.id: p.pool for p in problem.people}
+    pools = {p.id: p for p in plan.pools(net)}
+    crew: dict[tuple[str, int], list[float]] = {}
+    for e in r.plan.roster:
+        crew.setdefault((pool_of[e.person], e.day), []).append(
+            problem.shifts[e.shift].paid_min / 60.0
+        )
+    for pid, f in fw.items():
+        cap = pools[pid].max_overtime_min / 60.0
+        over = beyond = 0.0
+        for day, hours in problem.work[pid].items():
+            paid = crew.get((pid, day), [])
+            short = max(0.0, hours - sum(paid))
+            given = min(short, len(paid) * cap)
+            over, beyond = over + given, beyond + short - given
+        assert f.overtime_h == pytest.approx(over, abs=1e-6)
+        assert f.beyond_cap_h == pytest.approx(beyond, abs=1e-6)
+        assert f.overtime_h_week_max <= cap * 7 + 1e-6
+        assert 0 <= f.leavers_per_year <= f.people
+    # 120 engineers cannot do the proposal's work within their shifts
+    assert sum(f.overtime_h for f in fw.values()) > 0
