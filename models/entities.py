@@ -498,6 +498,14 @@ class Workforce(Entity):
     ``training_years``: the years over which a one-off training is counted (default 3, chosen:
     a trained skill serves until the machines or the people change; a leaver's successor's
     training is in the pool's ``replacement_cost``).
+
+    Errors of counter and contact staff (:func:`~servopt.models.workforce.error_rate`): the
+    share of contacts handled wrongly (a wrong order, a missed step) is ``error_base`` at
+    ``reference_load`` (default 2%, chosen), its odds rising by ``error_odds_ratio`` per
+    ``load_step`` of occupancy above it (default 1.23, the burnout odds above: a stated proxy
+    for errors under load), and multiplied by ``switch_factor`` for each further channel the
+    person serves at once (default 1.2, chosen; task switching costs time and accuracy,
+    Monsell 2003, *Trends in Cognitive Sciences* 7(3)). Not fitted to case C's ~30%.
     """
 
     attrition_base: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.12
@@ -505,6 +513,9 @@ class Workforce(Entity):
     odds_ratio: Annotated[float, Field(ge=1, le=MAX_FACTOR, allow_inf_nan=False)] = 1.23
     load_step: Annotated[float, Field(gt=0, le=MAX_FACTOR, allow_inf_nan=False)] = 1.0 / 6.0
     training_years: Annotated[float, Field(gt=0, le=MAX_FACTOR, allow_inf_nan=False)] = 3.0
+    error_base: Annotated[float, Field(gt=0, lt=1, allow_inf_nan=False)] = 0.02
+    error_odds_ratio: Annotated[float, Field(ge=1, le=MAX_FACTOR, allow_inf_nan=False)] = 1.23
+    switch_factor: Annotated[float, Field(ge=1, le=MAX_FACTOR, allow_inf_nan=False)] = 1.2
 
 
 #: The collections of a network whose items have an ``id``, in file order.

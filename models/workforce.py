@@ -44,6 +44,24 @@ def attrition_yearly(workforce: Workforce, load: float) -> float:
     return e / (1.0 + e)
 
 
+def error_rate(workforce: Workforce, occupancy: float, channels: int = 1) -> float:
+    """Share of contacts handled wrongly by staff at ``occupancy`` who serve ``channels``
+    channels at once (:class:`~servopt.models.entities.Workforce`): logistic in the odds
+    above the reference load (no lower below it), times ``switch_factor`` per further
+    channel, at most 1.
+
+    >>> round(error_rate(Workforce(), 0.85), 4)
+    0.02
+    >>> round(error_rate(Workforce(), 0.85, channels=2), 4)
+    0.024
+    """
+    b = workforce.error_base
+    over = max(0.0, occupancy - workforce.reference_load) / workforce.load_step
+    logit = math.log(b / (1.0 - b)) + math.log(workforce.error_odds_ratio) * over
+    p = 1.0 / (1.0 + math.exp(-logit)) if logit >= 0 else math.exp(logit) / (1 + math.exp(logit))
+    return min(1.0, p * workforce.switch_factor ** max(0, channels - 1))
+
+
 def within(yearly: float, years: float) -> float:
     """Probability of leaving within ``years`` at a constant yearly probability ``yearly``.
 

@@ -707,11 +707,31 @@ def _shared_staff_overload(
             and (before is None or occ > before + 1e-9)
         ):
             hit.append(c)
-            evidence[c] = {"occupancy": [before, occ], "pools": sorted(mine)}
+            errors_before = b.channels[c].errors_per_day if c in b.channels else 0.0
+            evidence[c] = {
+                "occupancy": [before, occ],
+                "pools": sorted(mine),
+                "errors_per_day": [errors_before, f.errors_per_day],
+                "error_rate": [b.channels[c].error_rate if c in b.channels else None, f.error_rate],
+                "error_cost_per_day": [
+                    b.channels[c].error_cost + b.channels[c].error_value
+                    if c in b.channels
+                    else 0.0,
+                    f.error_cost + f.error_value,
+                ],
+            }
+
+    def errors(c: str) -> str:
+        e0, e1 = evidence[c]["errors_per_day"]
+        if not e1:
+            return ""
+        rise = f" ({e1 / e0 - 1:+.0%})" if e0 else ""
+        return f"; errors {e0:,.1f} -> {e1:,.1f} a day{rise}"
+
     msg = (
         "; ".join(
             f"channel {c!r} at occupancy {evidence[c]['occupancy'][1]:.0%}, staffed by "
-            f"{', '.join(evidence[c]['pools'])}, who also serve other channels"
+            f"{', '.join(evidence[c]['pools'])}, who also serve other channels{errors(c)}"
             for c in hit
         )
         or "no shared pool works above the limit"

@@ -45,7 +45,14 @@ class ChannelFigures(Kpis):
     contact waits (contact-weighted over the intervals; ``None``: not measurable or no
     contacts). ``staff_cost``: staff hours at the channel's rate. ``p90_wait_min``: 90% of the
     day's contacts are answered within it (``inf``: more than 10% are not answered at all, an
-    overloaded interval or those who abandon; :func:`~.terms.tail_quantile`)."""
+    overloaded interval or those who abandon; :func:`~.terms.tail_quantile`).
+    ``occupancy``: contact-weighted over the day. ``error_rate``: the share of its contacts
+    handled wrongly by its staff at that occupancy, serving as many channels as its pools do
+    (:func:`~servopt.models.workforce.error_rate`, the network's ``workforce``);
+    ``errors_per_day``; ``error_cost``: each error done again (the channel's cost per contact
+    and its service time at the staff's rate); ``error_value``: the customers it loses (the
+    segment's ``value_per_customer`` x ``churn_sensitivity``). Errors are reported, not in
+    the plan's cost and value."""
 
     staff: tuple[int, ...]
     contacts_per_day: float
@@ -55,6 +62,11 @@ class ChannelFigures(Kpis):
     wait_min: float | None
     abandon_probability: float | None
     p90_wait_min: float | None = None
+    occupancy: float | None = None
+    error_rate: float | None = None
+    errors_per_day: float = 0.0
+    error_cost: float = 0.0
+    error_value: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -188,6 +200,8 @@ def staffing_kpis(
         c: {"contacts": 0.0, "hours": 0.0, "cost": 0.0, "occ": None, "w": 0.0, "ab": 0.0}
         for c in used
     }
+    occ_sum = {c: 0.0 for c in used}  # contact-weighted occupancy
+    lost_per = {c: 0.0 for c in used}  # the segments' loss of one customer, contact-weighted
     seg_fig: dict[str, dict[str, float]] = {
         s: {"contacts": 0.0, "w": 0.0, "wait": 0.0, "lost": 0.0} for s in split
     }
@@ -212,6 +226,7 @@ def staffing_kpis(
             if load > 0 and ch.service_min and n > 0:
                 occ = load * ch.service_min / 60.0 / n
                 f["occ"] = occ if f["occ"] is None else max(f["occ"], occ)
+                occ_sum[c] += load * hours * occ
             if load <= 0:
                 continue
             if not measured(ch):
@@ -223,6 +238,7 @@ def staffing_kpis(
             f["w"] += load * hours * w
             f["ab"] += load * hours * pab
             for s, x in lam.items():
+                lost_per[c] += x * hours * wait_prices(network, s, 0.0, 1.0)[1]
                 k = contact_price(network, s, c, options.preference_cost)
                 cost_contacts += x * hours * k
                 late, lost = wait_prices(network, s, w, pab)
@@ -235,6 +251,7 @@ def staffing_kpis(
                 g["lost"] += x * hours * lost
                 g["w"] += x * hours * late
     cost_staff = sum(f["cost"] for f in ch_fig.values())
+    errs = _errors(network, plan, ch_fig, occ_sum, lost_per, rates)
     channels = {
         c: ChannelFigures(
             staff=n_of[c],
@@ -245,6 +262,7 @@ def staffing_kpis(
             wait_min=None if c in blind or not f["contacts"] else f["w"] / f["contacts"],
             abandon_probability=None if not f["contacts"] else f["ab"] / f["contacts"],
             p90_wait_min=None if c in blind or not f["contacts"] else tail_quantile(ch_tail[c]),
+            **errs.get(c, {}),
         )
         for c, f in ch_fig.items()
     }
@@ -290,6 +308,43 @@ def staffing_kpis(
         segments_over_target=tuple(over),
     )
     return kpis, notes
+
+
+def _errors(
+    network: ServiceNetwork,
+    plan: Plan,
+    ch_fig: dict[str, dict[str, Any]],
+    occ_sum: dict[str, float],
+    lost_per: dict[str, float],
+    rates: dict[str, float],
+) -> dict[str, dict[str, float]]:
+    """Each staffed channel's occupancy and errors (:class:`ChannelFigures`): the channels
+    its staff serve at once are the most any of its pools serves with contacts."""
+    from servopt.models.workforce import error_rate
+
+    chans = network.index["channels"]
+    busy = {c for c, f in ch_fig.items() if f["contacts"] > 0}
+    serving: dict[str, int] = {}
+    for _pool, cs in plan.pool_channels(network).items():
+        live = [c for c in cs if c in busy]
+        for c in live:
+            serving[c] = max(serving.get(c, 1), len(live))
+    out = {}
+    for c, f in ch_fig.items():
+        n = f["contacts"]
+        if not n or not occ_sum[c] or c not in rates:
+            continue
+        occ = occ_sum[c] / n
+        rate = error_rate(network.workforce, occ, serving.get(c, 1))
+        redo = chans[c].cost_per_contact + (chans[c].service_min or 0.0) / 60.0 * rates[c]
+        out[c] = {
+            "occupancy": occ,
+            "error_rate": rate,
+            "errors_per_day": rate * n,
+            "error_cost": rate * n * redo,
+            "error_value": rate * lost_per[c],
+        }
+    return out
 
 
 def staffing_units(network: ServiceNetwork) -> Units:
