@@ -312,6 +312,15 @@ def _dispatch_day(
     return kpis
 
 
+def field_pool_ids(network: ServiceNetwork) -> frozenset[str]:
+    """The pools the joint plan prices and sizes as field staff: dispatched pools (a home
+    depot, people, a skill some job type needs) that staff no channel (counter staff based at
+    a store are the staffing decision's)."""
+    from servopt.optimizer.dispatch.nearest import field_pools
+
+    return frozenset(p.id for p in field_pools(network) if not p.channels)
+
+
 def _staff_h(load: PoolLoad) -> float:
     """A pool's hours of its own work a day: routes, repeat visits and part returns (a dropped
     job's hours are the subcontractor's)."""
@@ -345,8 +354,9 @@ def price_year(
     field_h |= {"deferred": 0.0, "overtime": 0.0, "beyond_cap": 0.0}
     labour = other = overtime = contractors = leavers = replacement = 0.0
     heads = 0
+    field = field_pool_ids(staffed)
     for p in staffed.pools:
-        loads = [d.pools[p.id] for d in days if d.pools and p.id in d.pools]
+        loads = [d.pools[p.id] for d in days if d.pools and p.id in d.pools and p.id in field]
         if not loads:
             if p.shifts and p.headcount > 0:
                 other += (
@@ -521,7 +531,8 @@ def rate_hours(network: ServiceNetwork, plan: Plan) -> dict[str, list[float]]:
     staffed = plan.staffed(network)
     n = working_days_per_year(network)
     types = staffed.index["job_types"]
-    pools = [p for p in staffed.pools if p.home_depot is not None and p.skills]
+    field = field_pool_ids(staffed)
+    pools = [p for p in staffed.pools if p.id in field]
     hours = {p.id: 0.0 for p in pools}
     for site in staffed.sites:
         for jt_id, rate in site.job_rates.items():
@@ -821,6 +832,7 @@ def plan_joint(
         work = {
             pid: [_staff_h(d.pools[pid]) for d in measured[best_name] if d.pools and pid in d.pools]
             for pid in (measured[best_name][0].pools or {})
+            if pid in field_pool_ids(best.staffed(network))
         }
         heads = size_pools(best.staffed(network), work, options)
         train = choose_training(network, best, measured[best_name], day_nets, options)
