@@ -431,12 +431,25 @@ def _length(seg: tuple[FrontierPoint, FrontierPoint], a: FrontierPoint, b: Front
 def plot_frontier(fr: Frontier, path: str, *, title: str | None = None) -> None:
     """Draw ``fr`` (cost against value, the knee and the proposal labelled, the points that
     dominate the proposal circled) to ``path`` (.svg or .png), written whole."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from servopt.models.io import write_atomic
+
+    fig = frontier_figure(fr, title=title)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png" if str(path).lower().endswith(".png") else "svg")
+    plt.close(fig)
+    write_atomic(path, buf.getvalue())
+
+
+def frontier_figure(fr: Frontier, *, title: str | None = None) -> Any:
+    """The matplotlib figure of :func:`plot_frontier`."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from servopt.models.io import write_atomic
 
     u = fr.units
     fig, ax = plt.subplots(figsize=(8, 5.5))
@@ -490,9 +503,4 @@ def plot_frontier(fr: Frontier, path: str, *, title: str | None = None) -> None:
     ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     fig.tight_layout()
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png" if str(path).lower().endswith(".png") else "svg")
-    plt.close(fig)
-    write_atomic(path, buf.getvalue())
+    return fig

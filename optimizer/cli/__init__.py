@@ -30,6 +30,7 @@ from servopt.models.io import (
     write_atomic,
 )
 from servopt.optimizer.cli.analyse import journey, queue, simulate
+from servopt.optimizer.cli.assess import assess_cmd
 from servopt.optimizer.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_FAILURE,
@@ -256,6 +257,7 @@ for _command in (
     compare_cmd,
     premortem_cmd,
     plan_cmd,
+    assess_cmd,
     queue,
     journey,
     simulate,

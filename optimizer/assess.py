@@ -1,0 +1,357 @@
+"""The method of a redesign as one workflow: current state, process map, moments of truth,
+the cost-versus-value frontier, the pre-mortem of a proposal, a recommended plan and the KPIs
+to monitor (seed 002 of the cases: current state -> needs -> process map -> moments of truth
+-> redesign -> monitoring).
+
+:func:`assess` runs the chain on a network (and a proposal) within one time limit, each
+stage with its share of what is left: today's figures by every decision that can price the
+network; each journey analysed today with its moments of truth; the frontier of the
+network's main decision (placement where there are depots and parts demand, else staffing
+where segments bring contacts, else dispatch) with the proposal on it; the pre-mortem of the
+proposal; the joint plan where there is field work to plan (:mod:`servopt.optimizer.joint`),
+else the frontier's knee, as the recommended plan; and the KPIs to monitor, each with today's
+figure, the proposal's, the recommended plan's and a target with its reason.
+:mod:`servopt.optimizer.report` writes it as one HTML file.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from servopt.models.describe import describe
+from servopt.models.network import ServiceNetwork
+from servopt.models.plan import Plan
+from servopt.optimizer.frontier import Frontier
+from servopt.optimizer.joint import JointOptions, JointPlan
+from servopt.optimizer.params import SolveParams
+from servopt.optimizer.premortem import Premortem
+from servopt.optimizer.result import Kpis, Result
+
+__all__ = ["Assessment", "Monitor", "assess", "main_decision"]
+
+
+@dataclass(frozen=True)
+class Monitor(Kpis):
+    """One KPI to monitor: its figure today, under the proposal and under the recommended
+    plan (``None``: not measured there), the target and why."""
+
+    kpi: str
+    unit: str
+    today: float | None
+    proposal: float | None
+    recommended: float | None
+    target: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What :func:`assess` found, stage by stage (module docstring)."""
+
+    network: ServiceNetwork
+    proposal: Plan | None
+    description: dict[str, Any]
+    today: dict[str, Result]
+    journeys: dict[str, Any]
+    decision: str | None
+    frontier: Frontier | None
+    premortem: Premortem | None
+    joint: JointPlan | None
+    recommended: str
+    recommended_plan: Plan
+    monitor: tuple[Monitor, ...]
+    seconds: float
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        from servopt.optimizer.result import json_ready
+
+        return json_ready(
+            {
+                "network": self.network.name,
+                "proposal": self.proposal.name if self.proposal else None,
+                "description": self.description,
+                "today": {n: dict(r.objective) for n, r in self.today.items()},
+                "journeys": {j: f.to_dict() for j, f in self.journeys.items()},
+                "decision": self.decision,
+                "frontier": None
+                if self.frontier is None
+                else {
+                    "points": [p.to_dict() for p in self.frontier.points],
+                    "knee": self.frontier.knee,
+                    "proposal": self.frontier.proposal.to_dict()
+                    if self.frontier.proposal
+                    else None,
+                },
+                "premortem": self.premortem.to_dict() if self.premortem else None,
+                "joint": self.joint.to_dict() if self.joint else None,
+                "recommended": self.recommended,
+                "monitor": [m.to_dict() for m in self.monitor],
+                "seconds": self.seconds,
+                "notes": list(self.notes),
+            }
+        )
+
+
+def main_decision(network: ServiceNetwork) -> str | None:
+    """The decision the frontier is drawn for: placement where there are depots and parts
+    demand, else staffing where segments bring contacts, else dispatch where there are jobs."""
+    if network.depots and any(s.parts_demand for s in network.sites):
+        return "placement"
+    if any(s.demand_per_day > 0 for s in network.segments):
+        return "staffing"
+    if network.jobs:
+        return "dispatch"
+    return None
+
+
+def _field_work(network: ServiceNetwork) -> bool:
+    return any(p.home_depot and p.headcount for p in network.pools) and any(
+        s.job_rates for s in network.sites
+    )
+
+
+def assess(
+    network: ServiceNetwork,
+    proposal: Plan | None = None,
+    params: SolveParams | None = None,
+    *,
+    progress: Callable[[str], None] | None = None,
+    frontier_points: int = 5,
+    joint: JointOptions | None = None,
+) -> Assessment:
+    """Run the method's chain on ``network`` (module docstring) within ``params``' time limit
+    (default 480 s), the seed going to every solve."""
+    from servopt.optimizer import DECISIONS
+    from servopt.optimizer.compare import why_left_out
+    from servopt.optimizer.frontier import frontier
+    from servopt.optimizer.joint import plan_joint
+    from servopt.optimizer.journeys.analysis import analyse_journey
+    from servopt.optimizer.premortem import premortem
+
+    start = time.perf_counter()
+    params = params or SolveParams(time_limit_s=480.0)
+    end = start + 0.95 * params.time_limit_s
+    say = progress or (lambda _m: None)
+    notes: list[str] = []
+    today_plan = Plan(name="today")
+
+    def share(fraction: float) -> SolveParams:
+        left = max(1.0, end - time.perf_counter())
+        return SolveParams(time_limit_s=max(1.0, left * fraction), seed=params.seed)
+
+    say("current state")
+    today: dict[str, Result] = {}
+    for name, d in DECISIONS.items():
+        if why_left_out(network, name, [today_plan]):
+            continue
+        if name == "dispatch":
+            today_plan_d = today_plan.replace(dispatch_policy="nearest")
+            today[name] = d.evaluate(network, today_plan_d, d.options())
+        else:
+            today[name] = d.evaluate(network, today_plan, d.options())
+    say("process map and moments of truth")
+    journeys = {j.id: analyse_journey(network, j.id) for j in network.journeys}
+    decision = main_decision(network)
+    joint_plan = None
+    pm = None
+    fr = None
+    plan_time = _field_work(network)
+    if proposal is not None:
+        say("pre-mortem of the proposal")
+        pm = premortem(network, proposal, params=share(0.25 if plan_time else 0.4))
+    if decision is not None:
+        say(f"frontier of {decision}")
+        d = DECISIONS[decision]
+        on_plan = (
+            proposal
+            if proposal is not None and not why_left_out(network, decision, [proposal])
+            else None
+        )
+        fr = frontier(
+            network,
+            d,
+            points=frontier_points,
+            params=share(0.5 if plan_time else 0.9),
+            proposal=on_plan,
+        )
+    if plan_time:
+        say("the joint plan")
+        joint_plan = plan_joint(
+            network,
+            proposal,
+            joint or JointOptions(),
+            share(0.95),
+            progress=lambda m: say(f"  {m}"),
+        )
+    if joint_plan is not None:
+        recommended, rec_plan = "joint plan", joint_plan.plans["joint"]
+    elif fr is not None and fr.knee is not None:
+        recommended, rec_plan = f"{decision} frontier's knee", fr.plans[fr.knee]
+    else:
+        recommended, rec_plan = "today", today_plan
+        notes.append("no plan to recommend over today's: no frontier knee and no field work")
+    rec_results = {}
+    for name, d in DECISIONS.items():
+        if name in today and name != "dispatch" and not why_left_out(network, name, [rec_plan]):
+            rec_results[name] = d.evaluate(network, rec_plan, d.options())
+    prop_results = {}
+    if proposal is not None:
+        for name, d in DECISIONS.items():
+            if name in today and name != "dispatch" and not why_left_out(network, name, [proposal]):
+                prop_results[name] = d.evaluate(network, proposal, d.options())
+    monitor = _monitor(network, today, prop_results, rec_results, joint_plan, proposal)
+    return Assessment(
+        network=network,
+        proposal=proposal,
+        description=describe(network),
+        today=today,
+        journeys=journeys,
+        decision=decision,
+        frontier=fr,
+        premortem=pm,
+        joint=joint_plan,
+        recommended=recommended,
+        recommended_plan=rec_plan,
+        monitor=tuple(monitor),
+        seconds=time.perf_counter() - start,
+        notes=tuple(notes),
+    )
+
+
+def _monitor(
+    network: ServiceNetwork,
+    today: dict[str, Result],
+    proposal: dict[str, Result],
+    recommended: dict[str, Result],
+    joint: JointPlan | None,
+    plan: Plan | None,
+) -> list[Monitor]:
+    """The KPIs to monitor, with targets: parts waits per segment (mean and 90th percentile
+    against the segment's ``max_wait_h``), contact waits per segment, staff occupancy, and,
+    from the joint plan, first-time fix, field load, overtime and leavers."""
+    out: list[Monitor] = []
+
+    def seg_of(res: dict[str, Result], decision: str, seg: str, attr: str) -> float | None:
+        r = res.get(decision)
+        if r is None:
+            return None
+        s = r.kpis.segments.get(seg) if r.kpis.segments else None
+        v = getattr(s, attr, None) if s is not None else None
+        return None if v is None or not math.isfinite(v) else float(v)
+
+    if "placement" in today:
+        for seg in network.segments:
+            if seg.id not in today["placement"].kpis.segments:
+                continue
+            target = f"<= {seg.max_wait_h:g} h" if seg.max_wait_h else "no contractual target"
+            for attr, label in (("mean_wait_h", "mean"), ("p90_wait_h", "90th percentile")):
+                out.append(
+                    Monitor(
+                        f"parts wait, {seg.id}, {label}",
+                        "h",
+                        seg_of(today, "placement", seg.id, attr),
+                        seg_of(proposal, "placement", seg.id, attr),
+                        seg_of(recommended, "placement", seg.id, attr),
+                        target,
+                        "the segment's max_wait_h: every segment, not on average",
+                    )
+                )
+    if "staffing" in today:
+        for seg in network.segments:
+            if seg.id not in today["staffing"].kpis.segments:
+                continue
+            target = f"<= {seg.max_wait_h * 60:g} min" if seg.max_wait_h else "no target"
+            out.append(
+                Monitor(
+                    f"contact wait, {seg.id}, 90th percentile",
+                    "min",
+                    seg_of(today, "staffing", seg.id, "p90_wait_min"),
+                    seg_of(proposal, "staffing", seg.id, "p90_wait_min"),
+                    seg_of(recommended, "staffing", seg.id, "p90_wait_min"),
+                    target,
+                    "the segment's max_wait_h, for 90% of its contacts",
+                )
+            )
+        for c, f in today["staffing"].kpis.channels.items():
+            if f.occupancy is None:
+                continue
+
+            def occ(res: dict[str, Result], ch: str = c) -> float | None:
+                r = res.get("staffing")
+                g = r.kpis.channels.get(ch) if r is not None else None
+                return None if g is None else g.occupancy
+
+            out.append(
+                Monitor(
+                    f"occupancy, {c}",
+                    "share",
+                    f.occupancy,
+                    occ(proposal),
+                    occ(recommended),
+                    "<= 0.85",
+                    "above it errors and waits climb (shared-staff-overload, the errors model)",
+                )
+            )
+    if joint is not None:
+        figs = joint.figures
+        name = plan.name if plan is not None else None
+
+        def jf(key: str, get: Callable[[Any], float | None]) -> float | None:
+            f = figs.get(key)
+            return None if f is None else get(f)
+
+        rows: list[tuple[str, str, Callable[[Any], float | None], str, str]] = [
+            (
+                "first-time fix",
+                "share",
+                lambda f: f.first_time_fix,
+                "no lower than the recommended plan's",
+                "repeat visits cost engineers' hours and customers' downtime (repeat-visits)",
+            ),
+            (
+                "field load",
+                "hours over contract",
+                lambda f: f.field_load,
+                f"<= {network.workforce.reference_load:g}-1.0",
+                "above it overtime, then leavers (overload-attrition)",
+            ),
+            (
+                "overtime a year",
+                "h",
+                lambda f: f.hours["overtime"],
+                "no higher than the recommended plan's",
+                "the first sign of overload",
+            ),
+            (
+                "leavers a year",
+                "people",
+                lambda f: f.leavers_per_year,
+                "no higher than the recommended plan's",
+                "each costs a replacement (hiring and training)",
+            ),
+            (
+                "air freight and expediting a year",
+                network.currency or "money",
+                lambda f: f.cost_parts["air_and_expediting"],
+                "no higher than the recommended plan's",
+                "hidden expediting eats visible savings (hidden-expediting)",
+            ),
+        ]
+        for label, unit, get, target, why in rows:
+            out.append(
+                Monitor(
+                    label,
+                    unit,
+                    jf("today", get),
+                    jf(name, get) if name else None,
+                    jf("joint", get),
+                    target,
+                    why,
+                )
+            )
+    return out
