@@ -57,6 +57,7 @@ class Assessment:
     description: dict[str, Any]
     today: dict[str, Result]
     journeys: dict[str, Any]
+    journeys_proposal: dict[str, Any]
     decision: str | None
     frontier: Frontier | None
     premortem: Premortem | None
@@ -77,6 +78,7 @@ class Assessment:
                 "description": self.description,
                 "today": {n: dict(r.objective) for n, r in self.today.items()},
                 "journeys": {j: f.to_dict() for j, f in self.journeys.items()},
+                "journeys_proposal": {j: f.to_dict() for j, f in self.journeys_proposal.items()},
                 "decision": self.decision,
                 "frontier": None
                 if self.frontier is None
@@ -156,6 +158,14 @@ def assess(
             today[name] = d.evaluate(network, today_plan, d.options())
     say("process map and moments of truth")
     journeys = {j.id: analyse_journey(network, j.id) for j in network.journeys}
+    journeys_proposal = (
+        {
+            j.id: analyse_journey(network, j.id, proposal, moments_of_truth=False)
+            for j in network.journeys
+        }
+        if proposal is not None
+        else {}
+    )
     decision = main_decision(network)
     joint_plan = None
     pm = None
@@ -205,12 +215,26 @@ def assess(
             if name in today and name != "dispatch" and not why_left_out(network, name, [proposal]):
                 prop_results[name] = d.evaluate(network, proposal, d.options())
     monitor = _monitor(network, today, prop_results, rec_results, joint_plan, proposal)
+    for jid, f in journeys.items():
+        g = journeys_proposal.get(jid)
+        monitor.append(
+            Monitor(
+                f"first-contact resolution, {jid}",
+                "share",
+                f.first_contact_resolution,
+                g.first_contact_resolution if g else None,
+                None,
+                "no lower than today's",
+                "cases resolved on the first pass, no rework (seed 001: 61% diagnosed)",
+            )
+        )
     return Assessment(
         network=network,
         proposal=proposal,
         description=describe(network),
         today=today,
         journeys=journeys,
+        journeys_proposal=journeys_proposal,
         decision=decision,
         frontier=fr,
         premortem=pm,

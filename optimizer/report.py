@@ -305,6 +305,22 @@ def render_html(a: Assessment) -> str:
     # 2-3 process map and moments of truth
     if a.journeys:
         parts.append("<h2>2. Process map</h2>")
+        rows = []
+        for jid, f in a.journeys.items():
+            g = a.journeys_proposal.get(jid)
+            for label, get, unit in (
+                ("first-contact resolution", lambda x: x.first_contact_resolution, "share"),
+                ("departments touched", lambda x: x.departments, ""),
+                ("hand-offs per case", lambda x: x.handoffs, ""),
+                ("waiting share of lead time", lambda x: x.waiting_share, "share"),
+                ("failure rate", lambda x: x.failure_rate, "share"),
+                ("end to end, min", lambda x: x.end_to_end_min, ""),
+            ):
+                rows.append([e(jid), label, _num(get(f), unit), _num(get(g), unit) if g else "-"])
+        parts.append(
+            "<p>The seed-001 KPIs of each journey (definitions: the README's KPI table):</p>"
+            + _table(["journey", "KPI", "today", "proposal"], rows)
+        )
         for jid, f in a.journeys.items():
             parts.append(
                 f"<h3>{e(jid)}</h3><p>End to end {_num(f.end_to_end_min)} min ({_num(f.wait_min)}"

@@ -68,6 +68,11 @@ class JourneyFigures:
         ``offered_load`` (Erlangs), ``staff``, ``utilisation`` and ``wait_min``.
     unstable
         The overloaded resources, in words.
+    first_contact_resolution
+        Probability that a case ends successfully on its first pass: no rework loop taken,
+        no step failed (:func:`first_contact_resolution`).
+    waiting_share
+        Share of the end-to-end time spent waiting (0 when it is 0 or infinite).
     moments_of_truth
         Changes ranked by ``minutes_saved`` end to end (each step 10% faster, each rework
         loop removed, the latter with ``failure_rate_after``).
@@ -89,6 +94,13 @@ class JourneyFigures:
     unstable: tuple[str, ...] = ()
     moments_of_truth: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     arrivals_from: str = ""  # where arrivals_per_hour comes from, in words
+    first_contact_resolution: float | None = None
+
+    @property
+    def waiting_share(self) -> float:
+        """Share of the end-to-end time spent waiting (0 when it is 0 or infinite)."""
+        e = self.end_to_end_min
+        return self.wait_min / e if e and math.isfinite(e) else 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return json_ready({k: getattr(self, k) for k in self.__dataclass_fields__})
@@ -106,6 +118,35 @@ def _chain(
         p[idx[t.source], idx[t.target]] += prob
     p *= (1.0 - fail)[:, None]
     return ids, p, fail
+
+
+def first_contact_resolution(journey: Journey) -> float:
+    """Probability that a case of ``journey`` ends successfully on its first pass: it takes no
+    rework transition (one back to a step no farther from the start that can lead back to
+    it: a loop's way back) and no step fails.
+
+    The chain without its rework transitions (their probability is the first pass's loss,
+    not spread over the other ways on) is acyclic; the first pass succeeds at a step with
+    probability ``(1 - failure) (1 - its transitions' total)``, summed over the expected
+    visits from the start.
+    """
+    import networkx as nx
+
+    graph = journey.graph()
+    ids, p, fail = _chain(journey)
+    idx = {s: k for k, s in enumerate(ids)}
+    depth = nx.single_source_shortest_path_length(graph, journey.start)
+    first = p.copy()
+    for t in journey.transitions:
+        back = depth.get(t.target, 0) <= depth.get(t.source, 0)
+        if back and nx.has_path(graph, t.target, t.source):
+            first[idx[t.source], idx[t.target]] = 0.0
+    visits = np.linalg.inv(np.eye(len(ids)) - first)[idx[journey.start]]
+    out_total = np.array(
+        [sum(t.probability for t in journey.transitions if t.source == s) for s in ids]
+    )
+    ends = (1.0 - fail) * np.clip(1.0 - out_total, 0.0, 1.0)
+    return float(np.clip(visits @ ends, 0.0, 1.0))
 
 
 def _visits(
@@ -173,7 +214,9 @@ def analyse_journey(
         raise BadInputError(f"arrivals_per_hour must be > 0, got {arrivals_per_hour!r}")
     heads = plan.headcounts(network)
     base = _figures(network, journey, plan, heads, arrivals_per_hour, None, None)
-    base = dataclass_replace(base, arrivals_from=source)
+    base = dataclass_replace(
+        base, arrivals_from=source, first_contact_resolution=first_contact_resolution(journey)
+    )
     if not moments_of_truth or not math.isfinite(base.end_to_end_min):
         return base  # with an overloaded resource the first fix is its capacity
     moments: list[dict[str, Any]] = []

@@ -224,3 +224,36 @@ def test_a_step_served_by_no_pool_is_bad_input_when_queues_are_computed():
     # Without arrivals (structure and service time only) it is fine.
     no_demand = journey.model_copy(update={"segment": None})
     assert analyse_journey(net, no_demand, moments_of_truth=False).service_min > 0
+
+
+def test_first_contact_resolution_is_the_first_pass_that_succeeds():
+    """a -> b; b fails 10% of the time and sends 30% of the rest back to a: the first pass
+    succeeds with probability 0.9 x 0.7; without the loop, with 0.9."""
+    from servopt.models.entities import Journey, Step, Transition
+    from servopt.optimizer.journeys.analysis import first_contact_resolution
+
+    steps = (
+        Step(id="a", service_min=5.0),
+        Step(id="b", service_min=5.0, failure_prob=0.1),
+    )
+    loop = Journey(
+        id="j",
+        start="a",
+        steps=steps,
+        transitions=(
+            Transition(source="a", target="b"),
+            Transition(source="b", target="a", probability=0.3),
+        ),
+    )
+    assert first_contact_resolution(loop) == pytest.approx(0.63)
+    straight = loop.model_copy(update={"transitions": loop.transitions[:1]})
+    assert first_contact_resolution(straight) == pytest.approx(0.9)
+
+
+def test_case_b_redesign_resolves_fewer_cases_first_time():
+    net = load_network(INSTANCES / "case-b-account-opening.yaml")
+    plan = load_plan(INSTANCES / "case-b-account-opening.redesign.plan.yaml", net)
+    today = analyse_journey(net, "account-opening", moments_of_truth=False)
+    after = analyse_journey(net, "account-opening", plan, moments_of_truth=False)
+    assert after.first_contact_resolution < today.first_contact_resolution
+    assert 0 <= after.waiting_share <= 1
