@@ -153,13 +153,14 @@ class Plan(BaseModel):
         """
         changes = {c.pool: c for c in self.pool_changes}
         open_ = set(self.open_depot_ids(network)) if self.open_depots is not None else None
+        today = {d.id for d in network.depots if d.open_today}
         out = []
         for p in network.pools:
             c = changes.get(p.id)
             upd: dict[str, Any] = {}
             if c is not None and c.home_depot is not None:
                 upd["home_depot"] = c.home_depot
-            elif open_ and p.home_depot is not None and p.home_depot not in open_:
+            elif open_ and p.home_depot in today and p.home_depot not in open_:
                 upd["home_depot"] = min(
                     (d.id for d in network.depots if d.id in open_),
                     key=lambda d: network.distance_km(p.home_depot, d),  # type: ignore[arg-type]

@@ -22,20 +22,24 @@ means leavers. The links (in the decisions' own evaluators):
 
 .. math::
 
-    C = C^{place} + \sum_p h_p c_p H_p + \sum_p o_p \max(0, W_p - h_p H_p, O_p)^{\le cap}
-        + k \sum_p \max(0, W_p - h_p (H_p + X_p)) o_p + T + D \cdot n^{drop} + R
+    C = C^{place} + \sum_p \big(h_p c_p H_p + o_p \sum_d e_{pd} + k\, o_p \sum_d b_{pd}\big)
+        + T + D \cdot n^{drop} + R
 
 with placement's cost :math:`C^{place}` (depots, stock, road, air and expedited freight),
-each pool's head count :math:`h_p`, contracted hours a year :math:`H_p` at :math:`c_p` an hour,
-work hours a year :math:`W_p` (dispatch's, scaled), route overtime :math:`O_p`, overtime at
-:math:`o_p` an hour up to the pool's overtime cap :math:`X_p` a person; work beyond the cap is
-bought from contractors at ``contractor_factor`` (k) x the overtime rate; :math:`T` the km of
-routes, repeat visits and part returns; drops at ``drop_cost``; :math:`R` the leavers'
-replacement (the workforce model at the pool's load). Staff without a home depot (call
-centres) are paid their contracted hours. The customers' downtime :math:`V` is placement's
-(every part request's wait, with expediting) plus dispatch's late visits, repeat visits and
-dropped jobs. Dispatch's own figure for the parts waits is the same waits seen job by job: it
-is reported (``parts_wait_dispatch``) and not added a second time.
+each field pool's head count :math:`h_p`, contracted hours a year :math:`H_p` at :math:`c_p`
+an hour; on each sample day :math:`d` the pool's own work beyond its contracted hours (or its
+routes' overtime, if more) is overtime :math:`e_{pd}` at :math:`o_p` an hour up to the cap
+(``max_overtime_min`` a person a day) and :math:`b_{pd}` beyond it, bought from contractors
+at ``contractor_factor`` (k) x the overtime rate (:func:`pool_year`; the days' mean x the
+pool's working days); :math:`T` the km of routes, repeat visits and part returns; drops at
+``drop_cost``; :math:`R` the leavers' replacement (the workforce model at the load of the
+hours the staff do themselves). Other staff (call centres, counters) are paid their
+contracted hours. The customers' downtime :math:`V` is placement's parts waits (every part
+request's delivery, with expediting) plus dispatch's late visits, repeat visits, dropped jobs
+and field parts waits (a job whose part is not at its technician's depot waits for the
+delivery). The two parts waits come from different data (a site's ``parts_demand`` and its
+jobs' ``parts`` needs) and are both counted: where ``parts_demand`` already holds the field
+jobs' parts, those waits count twice, the closures' effect with them.
 
 **The method** (:func:`plan_joint`): the *sequential* plan solves each decision on its own
 inputs: placement, then field head counts sized from the job rates alone (job hours at the
@@ -61,6 +65,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from servopt.models.entities import StaffPool
 from servopt.models.errors import BadInputError, Problem
 from servopt.models.generate import sample_days, working_days_per_year
 from servopt.models.network import ServiceNetwork
@@ -160,8 +165,8 @@ class YearFigures(Kpis):
     ``air_and_expediting``, ``failed_promises``, ``field_labour`` (contracted hours),
     ``other_staff``, ``overtime``, ``contractors``, ``travel``, ``subcontracted_drops``,
     ``leavers_replacement``, ``training`` (:func:`training_cost_per_year`). ``value_parts``
-    (the customers' downtime): ``parts_waits``,
-    ``late_visits``, ``repeat_visits``, ``dropped_jobs``. ``hours`` a year of the field:
+    (the customers' downtime): ``parts_waits``, ``field_parts_waits``, ``late_visits``,
+    ``repeat_visits``, ``dropped_jobs``. ``hours`` a year of the field:
     ``contracted``, ``routes``, ``repeat_visits``, ``part_returns``, ``deferred``,
     ``overtime``, ``beyond_cap``. ``per_day``: the sample days' dispatch cost and downtime.
     ``first_time_fix``: the share of served jobs fixed at the first visit (expected).
@@ -181,7 +186,6 @@ class YearFigures(Kpis):
     first_time_fix: float | None
     part_returns_per_year: float
     drops_per_day: float
-    parts_wait_dispatch: float
     per_day: dict[str, DaySpread]
     working_days: int
 
@@ -284,6 +288,17 @@ class JointPlan:
 # -- pricing ---------------------------------------------------------------------------------
 
 
+def _dispatch_options(options: JointOptions) -> DispatchOptions:
+    """Dispatch's options under the joint objective, its parts found with placement's
+    service level (the plan's stock)."""
+    return replace(
+        options.dispatch,
+        objective=options.objective,
+        value_weight=options.value_weight,
+        parts_service_level=options.placement.service_level,
+    )
+
+
 def _dispatch_day(
     day: ServiceNetwork,
     plan: Plan,
@@ -293,13 +308,11 @@ def _dispatch_day(
 ) -> DispatchKpis:
     """One sample day dispatched under ``plan``: its policy if it has one (routes on another
     day's jobs mean nothing), else optimised within ``deadline``."""
-    dopts = replace(
-        options.dispatch, objective=options.objective, value_weight=options.value_weight
-    )
+    dopts = _dispatch_options(options)
     if plan.dispatch_policy is DispatchPolicy.NEAREST:
         res = evaluate_dispatch(day, plan.replace(routes=None), dopts)
     else:
-        limit = max(0.5, deadline - time.perf_counter())
+        limit = max(0.05, deadline - time.perf_counter())
         res = solve_dispatch(
             day,
             dopts,
@@ -369,42 +382,23 @@ def price_year(
             continue
         first = loads[0]
         yearly = first.days_per_year / k
-        work = sum(_staff_h(pl) for pl in loads) * yearly
-        contracted = first.contracted_h * first.days_per_year
-        cap_h = (
-            (p.max_overtime_min / 60.0 * p.headcount * first.days_per_year)
-            if math.isfinite(p.max_overtime_min)
-            else math.inf
+        year = pool_year(
+            network, p, [(_staff_h(pl), pl.route_overtime_h) for pl in loads], p.headcount, options
         )
-        over = max(
-            sum(max(_staff_h(pl) - pl.contracted_h, pl.route_overtime_h) for pl in loads) * yearly,
-            0.0,
-        )
-        beyond = max(0.0, over - cap_h)
-        over -= beyond
-        ot_rate = (
-            p.overtime_cost_per_hour if p.overtime_cost_per_hour is not None else p.cost_per_hour
-        )
-        wl = pool_workload(
-            work,
-            p.headcount,
-            contracted / p.headcount,
-            workforce=network.workforce,
-            replacement_cost=p.replacement_cost,
-        )
+        contracted = year.contracted_h
         heads += p.headcount
-        labour += contracted * p.cost_per_hour
-        overtime += over * ot_rate
-        contractors += beyond * ot_rate * options.contractor_factor
-        leavers += wl.leavers_per_year
-        replacement += wl.replacement_cost_per_year
+        labour += year.labour
+        overtime += year.overtime
+        contractors += year.contractors
+        leavers += year.leavers
+        replacement += year.replacement
         field_h["contracted"] += contracted
         field_h["routes"] += sum(pl.route_h for pl in loads) * yearly
         field_h["repeat_visits"] += sum(pl.repeat_h for pl in loads) * yearly
         field_h["part_returns"] += sum(pl.return_h for pl in loads) * yearly
         field_h["deferred"] += sum(pl.deferred_h for pl in loads) * yearly
-        field_h["overtime"] += over
-        field_h["beyond_cap"] += beyond
+        field_h["overtime"] += year.overtime_h
+        field_h["beyond_cap"] += year.beyond_h
     travel = per_year(lambda d: sum((d.travel_cost or {}).values()))
     drop_cost = per_year(lambda d: d.cost_parts["drops"])
     cost_parts = {
@@ -424,6 +418,7 @@ def price_year(
     }
     value_parts = {
         "parts_waits": float(place.objective["value"]),
+        "field_parts_waits": per_year(lambda d: d.value_parts.get("parts_wait", 0.0)),
         "late_visits": per_year(lambda d: d.value_parts["late"]),
         "repeat_visits": per_year(lambda d: d.value_parts["repeat_downtime"]),
         "dropped_jobs": per_year(lambda d: d.value_parts["dropped_downtime"]),
@@ -452,7 +447,6 @@ def price_year(
         ),
         part_returns_per_year=per_year(lambda d: d.parts_returns_expected),
         drops_per_day=sum(len(d.dropped) for d in days) / k,
-        parts_wait_dispatch=per_year(lambda d: d.value_parts.get("parts_wait", 0.0)),
         per_day={
             "cost": DaySpread.of([d.cost for d in days]),
             "value": DaySpread.of([d.value for d in days]),
@@ -464,44 +458,103 @@ def price_year(
 # -- the decisions' links ---------------------------------------------------------------------
 
 
-def pool_year_cost(
-    network: ServiceNetwork, pool_id: str, days: list[float], h: int, options: JointOptions
-) -> float:
-    """What a field pool of ``h`` people costs a year doing ``days`` (its work hours on each
-    sample day): contracted hours, overtime up to the pool's cap, contractors beyond it
-    (``contractor_factor`` x the overtime rate) and the leavers' replacement at its load."""
-    n = working_days_per_year(network)
-    p = network.pool(pool_id)
-    shift_h = p.shifts[0].working_min / 60.0 if p.shifts else 8.0
-    cap_h = p.max_overtime_min / 60.0 if math.isfinite(p.max_overtime_min) else math.inf
-    ot = p.overtime_cost_per_hour if p.overtime_cost_per_hour is not None else p.cost_per_hour
-    mean = sum(days) / len(days)
-    if h == 0:
-        return mean * n * ot * options.contractor_factor
-    over = [max(0.0, w - h * shift_h) for w in days]
-    beyond = [max(0.0, o - h * cap_h) for o in over]
-    paid = (sum(over) - sum(beyond)) / len(days)
-    bought = sum(beyond) / len(days)
-    wl = pool_workload(
-        mean * n, h, shift_h * n, workforce=network.workforce, replacement_cost=p.replacement_cost
+@dataclass(frozen=True)
+class PoolYear:
+    """One field pool's year (:func:`pool_year`): hours and money a year."""
+
+    contracted_h: float
+    labour: float
+    overtime_h: float
+    overtime: float
+    beyond_h: float
+    contractors: float
+    leavers: float
+    replacement: float
+
+    @property
+    def cost(self) -> float:
+        """Contracted labour, overtime, contractors and replacement."""
+        return self.labour + self.overtime + self.contractors + self.replacement
+
+
+def pool_year(
+    network: ServiceNetwork,
+    pool: StaffPool,
+    days: list[tuple[float, float]],
+    heads: int,
+    options: JointOptions,
+) -> PoolYear:
+    """A field pool of ``heads`` people a year, from its sample days ``days`` (each: its own
+    hours of work, its route overtime hours): day by day, the work beyond the contracted
+    hours (or the routes' overtime, if more) is overtime up to the pool's cap a person a day
+    (``max_overtime_min``), the rest bought from contractors at ``contractor_factor`` x the
+    overtime rate; the leavers follow the load of the hours the staff do themselves. The
+    days' mean x the pool's working days a year (52 x its shift's weekdays). The one pricing
+    of a pool that sizing (:func:`size_pools`) and the year (:func:`price_year`) share."""
+    shift = pool.shifts[0] if pool.shifts else None
+    shift_h = shift.working_min / 60.0 if shift else 8.0
+    n = 52 * len(shift.days) if shift and shift.days else working_days_per_year(network)
+    cap_h = pool.max_overtime_min / 60.0 if math.isfinite(pool.max_overtime_min) else math.inf
+    ot = (
+        pool.overtime_cost_per_hour
+        if pool.overtime_cost_per_hour is not None
+        else pool.cost_per_hour
     )
-    labour = h * shift_h * p.cost_per_hour + paid * ot + bought * ot * options.contractor_factor
-    return n * labour + wl.replacement_cost_per_year
+    over = beyond = own = 0.0
+    for work, route_ot in days:
+        extra = max(work - heads * shift_h, route_ot, 0.0)
+        bought = max(0.0, extra - heads * cap_h) if heads else work
+        over += extra - bought if heads else 0.0
+        beyond += bought
+        own += work - bought
+    scale = n / len(days)
+    leavers = replacement = 0.0
+    if heads:
+        wl = pool_workload(
+            own * scale,
+            heads,
+            shift_h * n,
+            workforce=network.workforce,
+            replacement_cost=pool.replacement_cost,
+        )
+        leavers, replacement = wl.leavers_per_year, wl.replacement_cost_per_year
+    return PoolYear(
+        contracted_h=heads * shift_h * n,
+        labour=heads * shift_h * n * pool.cost_per_hour,
+        overtime_h=over * scale,
+        overtime=over * scale * ot,
+        beyond_h=beyond * scale,
+        contractors=beyond * scale * ot * options.contractor_factor,
+        leavers=leavers,
+        replacement=replacement,
+    )
+
+
+def pool_year_cost(
+    network: ServiceNetwork,
+    pool_id: str,
+    days: list[tuple[float, float]],
+    h: int,
+    options: JointOptions,
+) -> float:
+    """What a field pool of ``h`` people costs a year doing ``days`` (:func:`pool_year`)."""
+    return pool_year(network, network.pool(pool_id), days, h, options).cost
 
 
 def size_pools(
     network: ServiceNetwork,
-    work_h: dict[str, list[float]],
+    work_h: dict[str, list[tuple[float, float]]],
     options: JointOptions,
 ) -> dict[str, int]:
-    """The head count of each field pool in ``work_h`` (pool -> its work hours on each sample
-    day) that costs least a year (:func:`pool_year_cost`), from ``min_headcount`` up to the
-    count that covers the busiest day in contracted hours (more only costs); ties: fewer."""
+    """The head count of each field pool in ``work_h`` (pool -> its sample days: its own hours
+    of work and its route overtime) that costs least a year (:func:`pool_year_cost`), from
+    ``min_headcount`` up to the count that covers the busiest day in contracted hours (more
+    only costs); ties: fewer."""
     out = {}
     for pid, days in work_h.items():
         p = network.pool(pid)
         shift_h = p.shifts[0].working_min / 60.0 if p.shifts else 8.0
-        top = max(options.min_headcount, math.ceil(max(days) / shift_h - 1e-9))
+        top = max(options.min_headcount, math.ceil(max(w for w, _ in days) / shift_h - 1e-9))
         costs = {
             h: pool_year_cost(network, pid, days, h, options)
             for h in range(options.min_headcount, top + 1)
@@ -519,7 +572,8 @@ def rate_heads(network: ServiceNetwork, plan: Plan, options: JointOptions) -> di
     for pid, (hours,) in rate_hours(network, plan).items():
         p = staffed.pool(pid)
         shift_h = p.shifts[0].working_min / 60.0 if p.shifts else 8.0
-        need = math.ceil(hours / (shift_h * network.workforce.reference_load) - 1e-9)
+        target = network.workforce.reference_load or 1.0  # a reference load of 0: at 1
+        need = math.ceil(hours / (shift_h * target) - 1e-9)
         out[pid] = max(options.min_headcount, need)
     return out
 
@@ -629,9 +683,7 @@ def choose_training(
     k = len(days)
     skills = network.index["skills"]
     types = network.index["job_types"]
-    dopts = replace(
-        options.dispatch, objective=options.objective, value_weight=options.value_weight
-    )
+    dopts = _dispatch_options(options)
     gain: dict[tuple[str, str], float] = {}
     for kpis, day in zip(days, day_nets, strict=True):
         staffed = plan.staffed(day)
@@ -696,6 +748,34 @@ def _keep_homes(
 # -- the search --------------------------------------------------------------------------------
 
 
+def _refuse(network: ServiceNetwork, proposal: Plan | None) -> None:
+    """The joint plan prices a year of field work: refuse a network whose period is not a
+    year (its job rates and placement's money would not be yearly) and field pools with no
+    shift (their contracted hours are not known)."""
+    problems = []
+    if (network.period or "year") != "year":
+        problems.append(
+            Problem(
+                "period",
+                f"the joint plan prices a year: expected period 'year', got {network.period!r}",
+            )
+        )
+    for plan in (Plan(), *((proposal,) if proposal is not None else ())):
+        staffed = plan.staffed(network)
+        for pid in sorted(field_pool_ids(staffed)):
+            if not staffed.pool(pid).shifts:
+                problems.append(
+                    Problem(
+                        f"pools.{pid}.shifts",
+                        "a field pool needs a shift: the year prices its contracted hours",
+                    )
+                )
+        if problems:
+            break
+    if problems:
+        raise BadInputError(problems)
+
+
 class _Clock:
     """Splits what is left of the time limit over the stages still to come."""
 
@@ -737,12 +817,23 @@ def plan_joint(
     k = options.days
     today = today or Plan(name="today")
     notes: list[str] = []
+    _refuse(network, proposal)
+    if proposal is not None and (
+        proposal.name in ("", "today", "sequential", "joint") or proposal.name.startswith("round-")
+    ):
+        notes.append(f"the proposal {proposal.name!r} is called 'proposal' here")
+        proposal = proposal.replace(name="proposal")
     if proposal is not None and today.dispatch_policy is None and proposal.dispatch_policy:
         today = today.replace(dispatch_policy=proposal.dispatch_policy)
         notes.append(f"today is dispatched with the proposal's policy ({proposal.dispatch_policy})")
     fixed_plans = [today] + ([proposal] if proposal is not None else [])
+    # stage units: a routed sample day or a placement solve; the proposal counts twice (it is
+    # priced again with its training)
     units = sum(k for p in fixed_plans if p.dispatch_policy is not DispatchPolicy.NEAREST)
+    if proposal is not None and proposal.dispatch_policy is not DispatchPolicy.NEAREST:
+        units += k
     units += (1 + k) * (1 + options.rounds)
+    field = field_pool_ids(network)
     clock = _Clock(params.time_limit_s, units)
     day_nets = sample_days(network, k, params.seed)
     say(f"sample days: {', '.join(str(len(d.jobs)) for d in day_nets)} jobs (seed {params.seed})")
@@ -773,16 +864,21 @@ def plan_joint(
         return fig
 
     for p in fixed_plans:
-        price(p.name or "proposal", p)
+        price(p.name, p)
     if proposal is not None:
-        name = proposal.name or "proposal"
+        name = proposal.name
         train = choose_training(network, proposal, measured[name], day_nets, options)
         if train:
             trained = with_training(proposal, train, f"{name}+training")
-            price(trained.name, trained)
+            fig = price(trained.name, trained)
+            gain = options.scalar(figures[name].cost, figures[name].value)
+            gain -= options.scalar(fig.cost, fig.value)
             notes.append(
-                f"{trained.name}: the proposal with the training that pays for itself "
-                f"({sum(len(v) for v in train.values())} skills in {len(train)} pools)"
+                f"{trained.name}: the proposal with the training whose repeat visits saved "
+                f"pay for it job by job ({sum(len(v) for v in train.values())} skills in "
+                f"{len(train)} pools); priced whole, it "
+                + (f"saves {gain:,.0f} a year" if gain > 0 else f"costs {-gain:,.0f} a year more")
+                + " on the objective"
             )
 
     def placement(credit: tuple[tuple[str, float], ...]) -> Plan:
@@ -790,7 +886,7 @@ def plan_joint(
         res = solve_placement(
             network,
             replace(popts, depot_credit=credit),
-            SolveParams(time_limit_s=max(1.0, deadline - time.perf_counter()), seed=params.seed),
+            SolveParams(time_limit_s=max(0.1, deadline - time.perf_counter()), seed=params.seed),
         )
         if res.plan is None:
             raise BadInputError(
@@ -823,18 +919,24 @@ def plan_joint(
         )
     ]
     for r in range(1, options.rounds + 1):
-        if clock.left() < 1.0:
+        if clock.left() < rounds[-1].seconds:  # a round takes about as long as the last
             notes.append(f"the time limit ended the search before round {r}")
             break
         t = time.perf_counter()
         credit = depot_credits(network, best, measured[best_name], day_nets, options)
         place = placement(credit)
         work = {
-            pid: [_staff_h(d.pools[pid]) for d in measured[best_name] if d.pools and pid in d.pools]
+            pid: [
+                (_staff_h(d.pools[pid]), d.pools[pid].route_overtime_h)
+                for d in measured[best_name]
+                if d.pools and pid in d.pools
+            ]
             for pid in (measured[best_name][0].pools or {})
             if pid in field_pool_ids(best.staffed(network))
         }
-        heads = size_pools(best.staffed(network), work, options)
+        # a pool the last dispatch did not measure (no one left) keeps its head count
+        heads = {pid: h for pid, h in best.headcounts(network).items() if pid in field}
+        heads |= size_pools(best.staffed(network), work, options)
         train = choose_training(network, best, measured[best_name], day_nets, options)
         cand = _keep_homes(network, place.replace(name=f"round-{r}"), heads, train)
         cand = with_training(cand, {c.pool: c.train for c in best.pool_changes if c.train})

@@ -164,8 +164,12 @@ def _bars(rows: list[Any], prefix: str, title: str) -> str:
         vals = [getattr(m, what) for m in rows]
         if all(v is None for v in vals):
             continue
+        top = max((v for v in vals if v is not None and math.isfinite(v)), default=1.0)
         finite = [v if v is not None and math.isfinite(v) else 0.0 for v in vals]
         ax.barh([y + (k - 1) * h for y in ys], finite, height=h, color=colour, label=what)
+        for y, v in zip(ys, vals, strict=True):
+            if v is not None and not math.isfinite(v):  # endless: say so, not a 0 bar
+                ax.text(top, y + (k - 1) * h, " endless", va="center", fontsize=6, color=colour)
     for y, m in zip(ys, rows, strict=True):
         cap = re.search(r"<= ([\d.]+)", m.target)
         if cap:

@@ -51,6 +51,9 @@ class DispatchOptions(ObjectiveOptions):
 
     ``sla``: ``soft`` deadlines are priced per started band late; ``hard`` ones close the
     window (a job that cannot start by its deadline is dropped with that reason).
+    ``return_share``: the share of a job's duration its return visit to fit a part takes;
+    ``parts_service_level``: the service level the plan's stock is held at, for the parts
+    link (``None``: placement's default).
     ``allow_drops``: ``False`` makes every job required (Solomon; an impossible job then
     makes the solve infeasible, explained). ``max_jobs_per_part``: above this many jobs the
     solve decomposes by region (see :func:`servopt.optimizer.dispatch.solve.solve_dispatch`).
@@ -65,6 +68,7 @@ class DispatchOptions(ObjectiveOptions):
     max_jobs_per_part: int = 2000
     backend: str = "auto"
     return_share: float = 0.5
+    parts_service_level: float | dict[str, float] | None = None
 
     def objective_problems(self) -> list[Problem]:
         problems = super().objective_problems()
@@ -183,8 +187,14 @@ def job_prices(
     access = None
     if needs_parts(network):
         from servopt.optimizer.placement.evaluate import parts_access
+        from servopt.optimizer.placement.terms import PlacementOptions
 
-        access = parts_access(network, plan or Plan())
+        level = options.parts_service_level
+        access = parts_access(
+            network,
+            plan or Plan(),
+            PlacementOptions() if level is None else PlacementOptions(service_level=level),
+        )
     homes = sorted({p.home_depot for p in network.pools if p.home_depot is not None})
     for job in network.jobs:
         jt = types[job.job_type]

@@ -46,9 +46,9 @@ class ChannelFigures(Kpis):
     contacts). ``staff_cost``: staff hours at the channel's rate. ``p90_wait_min``: 90% of the
     day's contacts are answered within it (``inf``: more than 10% are not answered at all, an
     overloaded interval or those who abandon; :func:`~.terms.tail_quantile`).
-    ``occupancy``: contact-weighted over the day. ``error_rate``: the share of its contacts
-    handled wrongly by its staff at that occupancy, serving as many channels as its pools do
-    (:func:`~servopt.models.workforce.error_rate`, the network's ``workforce``);
+    ``occupancy``: contact-weighted over the intervals with staff. ``error_rate``: the share
+    of its contacts handled wrongly by its staff at that occupancy, serving as many channels
+    as its pools do (:func:`~servopt.models.workforce.error_rate`, the network's ``workforce``);
     ``errors_per_day``; ``error_cost``: each error done again (the channel's cost per contact
     and its service time at the staff's rate); ``error_value``: the customers it loses (the
     segment's ``value_per_customer`` x ``churn_sensitivity``). Errors are reported, not in
@@ -201,6 +201,7 @@ def staffing_kpis(
         for c in used
     }
     occ_sum = {c: 0.0 for c in used}  # contact-weighted occupancy
+    occ_n = {c: 0.0 for c in used}  # the contacts it weighs (intervals with staff)
     lost_per = {c: 0.0 for c in used}  # the segments' loss of one customer, contact-weighted
     seg_fig: dict[str, dict[str, float]] = {
         s: {"contacts": 0.0, "w": 0.0, "wait": 0.0, "lost": 0.0} for s in split
@@ -227,6 +228,7 @@ def staffing_kpis(
                 occ = load * ch.service_min / 60.0 / n
                 f["occ"] = occ if f["occ"] is None else max(f["occ"], occ)
                 occ_sum[c] += load * hours * occ
+                occ_n[c] += load * hours
             if load <= 0:
                 continue
             if not measured(ch):
@@ -251,7 +253,14 @@ def staffing_kpis(
                 g["lost"] += x * hours * lost
                 g["w"] += x * hours * late
     cost_staff = sum(f["cost"] for f in ch_fig.values())
-    errs = _errors(network, plan, ch_fig, occ_sum, lost_per, rates)
+    errs = _errors(
+        network,
+        plan,
+        ch_fig,
+        {c: occ_sum[c] / occ_n[c] for c in used if occ_n[c]},
+        lost_per,
+        rates,
+    )
     channels = {
         c: ChannelFigures(
             staff=n_of[c],
@@ -314,7 +323,7 @@ def _errors(
     network: ServiceNetwork,
     plan: Plan,
     ch_fig: dict[str, dict[str, Any]],
-    occ_sum: dict[str, float],
+    occupancy: dict[str, float],
     lost_per: dict[str, float],
     rates: dict[str, float],
 ) -> dict[str, dict[str, float]]:
@@ -332,9 +341,9 @@ def _errors(
     out = {}
     for c, f in ch_fig.items():
         n = f["contacts"]
-        if not n or not occ_sum[c] or c not in rates:
+        if not n or c not in occupancy or c not in rates:
             continue
-        occ = occ_sum[c] / n
+        occ = occupancy[c]
         rate = error_rate(network.workforce, occ, serving.get(c, 1))
         redo = chans[c].cost_per_contact + (chans[c].service_min or 0.0) / 60.0 * rates[c]
         out[c] = {

@@ -371,8 +371,8 @@ class FieldWork(Kpis):
     difference is overtime shared by those on shift, up to the pool's ``max_overtime_min`` a
     person a day, and ``beyond_cap_h`` nobody on the roster can do. Per person: overtime a
     week (mean and most), and the year's expected leavers and their replacement cost from each
-    person's own load (rostered plus overtime hours over the contract) under the workforce
-    model."""
+    person's own load (the work in their shifts plus their overtime, over the contract) under
+    the workforce model."""
 
     people: int
     work_h: float

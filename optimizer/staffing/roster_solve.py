@@ -74,7 +74,7 @@ def pool_requirements(
         priced = (
             plan if plan.routes or plan.dispatch_policy else plan.replace(dispatch_policy="nearest")
         )
-        if len(day_nets) > 1 and priced.routes:
+        if options.sample_days and priced.routes:  # routes name the file's jobs, not these
             priced = plan.replace(routes=None, dispatch_policy="nearest")
         if priced.dispatch_policy and not plan.dispatch_policy:
             notes.append("dispatch work from nearest-engineer routes (the plan has no routes)")
@@ -321,8 +321,9 @@ def field_work(
     """Each field pool's dispatch hours against its roster (:class:`FieldWork`): on each day,
     the work beyond the paid hours of the pool's people on shift is shared among them as
     overtime up to the pool's cap a person, the rest beyond the cap; each person's load over
-    the horizon (paid plus overtime hours over the contract) gives their yearly chance of
-    leaving under the network's workforce model."""
+    the horizon (the work in their shifts, the day's work shared by those on shift, plus their
+    overtime, over the contract) gives their yearly chance of leaving under the network's
+    workforce model."""
     from servopt.models.workforce import attrition_yearly
 
     pools = {p.id: p for p in plan.pools(network)}
@@ -338,14 +339,15 @@ def field_work(
         cap = pool.max_overtime_min / 60.0 if math.isfinite(pool.max_overtime_min) else math.inf
         members = [p for p in problem.people if p.pool == pid]
         extra = {p.id: 0.0 for p in members}
-        paid = {p.id: 0.0 for p in members}
+        busy = {p.id: 0.0 for p in members}  # hours of work within one's shifts
         shift_h = beyond = 0.0
         for d, hours in by_day.items():
             crew = on.get((pid, d), [])
-            shift_h += sum(h for _, h in crew)
+            on_h = sum(h for _, h in crew)
+            shift_h += on_h
             for who, h in crew:
-                paid[who] += h
-            short = max(0.0, hours - sum(h for _, h in crew))
+                busy[who] += h * min(1.0, hours / on_h) if on_h else 0.0
+            short = max(0.0, hours - on_h)
             given = min(short, len(crew) * cap)
             for who, _ in crew:
                 extra[who] += given / len(crew)
@@ -355,7 +357,7 @@ def field_work(
         chances = [
             attrition_yearly(
                 network.workforce,
-                (paid[p.id] + extra[p.id]) / (p.contract_min / 60.0 * weeks)
+                (busy[p.id] + extra[p.id]) / (p.contract_min / 60.0 * weeks)
                 if p.contract_min
                 else 0.0,
             )

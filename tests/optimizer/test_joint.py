@@ -44,12 +44,13 @@ def _network(share: float = 1.0, jobs: int = 10, seed: int = 3) -> ServiceNetwor
 def test_closing_a_depot_moves_its_engineers_to_the_nearest_open_one() -> None:
     net = _network()
     based = {p.id: p.home_depot for p in net.pools if p.home_depot}
-    closed = next(iter(set(based.values())))
+    today = {d.id for d in net.depots if d.open_today}
+    closed = next(h for h in based.values() if h in today)
     keep = tuple(d.id for d in net.depots if d.id != closed)
     moved = {p.id: p.home_depot for p in Plan(open_depots=keep).pools(net) if p.home_depot}
     for pid, home in based.items():
         if home != closed:
-            assert moved[pid] == home
+            assert moved[pid] == home  # open under the plan, or closed today: they stay
         else:
             nearest = min(keep, key=lambda d: net.distance_km(closed, d))
             assert moved[pid] == nearest
@@ -125,12 +126,44 @@ def test_size_pools_buys_the_cheapest_year() -> None:
     net = _network()
     opts = JointOptions()
     pid = next(p.id for p in net.pools if p.home_depot)
-    assert size_pools(net, {pid: [0.0, 0.0]}, opts) == {pid: 1}
-    heads = size_pools(net, {pid: [40.0, 50.0]}, opts)[pid]
+    assert size_pools(net, {pid: [(0.0, 0.0), (0.0, 0.0)]}, opts) == {pid: 1}
+    days = [(40.0, 0.0), (50.0, 1.0)]
+    heads = size_pools(net, {pid: days}, opts)[pid]
     for h in range(1, 12):
-        assert pool_year_cost(net, pid, [40.0, 50.0], heads, opts) <= pool_year_cost(
-            net, pid, [40.0, 50.0], h, opts
+        assert pool_year_cost(net, pid, days, heads, opts) <= pool_year_cost(
+            net, pid, days, h, opts
         )
+
+
+def test_a_pools_year_caps_overtime_day_by_day_and_leavers_see_only_its_own_hours() -> None:
+    """One person, an 8 h shift (7.5 paid), a 2 h overtime cap: a 12 h day and a 6 h day give
+    2 h of overtime and 2.5 h beyond the cap (a quiet day's unused cap does not absorb a busy
+    day's excess); the leavers follow the 15.5 h the person works, not the 18 h of work."""
+    from servopt.models.workforce import pool_workload
+    from servopt.optimizer.joint import pool_year
+
+    net = _network()
+    pool = next(p for p in net.pools if p.home_depot).model_copy(
+        update={"headcount": 1, "max_overtime_min": 120.0}
+    )
+    shift_h = pool.shifts[0].working_min / 60.0
+    n = 52 * len(pool.shifts[0].days)
+    year = pool_year(net, pool, [(shift_h + 4.5, 0.0), (6.0, 0.0)], 1, JointOptions())
+    assert year.overtime_h == pytest.approx(2.0 * n / 2)
+    assert year.beyond_h == pytest.approx(2.5 * n / 2)
+    own = (shift_h + 4.5 - 2.5 + 6.0) * n / 2
+    wl = pool_workload(
+        own, 1, shift_h * n, workforce=net.workforce, replacement_cost=pool.replacement_cost
+    )
+    assert year.leavers == pytest.approx(wl.leavers_per_year)
+
+
+def test_people_at_a_depot_closed_today_stay_when_a_plan_names_todays_depots() -> None:
+    net = _network()
+    today = tuple(d.id for d in net.depots if d.open_today)
+    assert any(p.home_depot not in today for p in net.pools if p.home_depot)
+    same = {p.id: p.home_depot for p in Plan(open_depots=today).pools(net)}
+    assert same == {p.id: p.home_depot for p in Plan().pools(net)}
 
 
 def test_the_joint_plan_is_priced_whole_and_never_worse_than_the_sequential() -> None:

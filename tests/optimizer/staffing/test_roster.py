@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from servopt.models import Plan, RosterShift
-from servopt.optimizer import SolveParams, Status
+from servopt.optimizer import DECISIONS, SolveParams, Status
 from servopt.optimizer.cli import main
 from servopt.optimizer.staffing.roster import (
     Person,
@@ -306,3 +306,23 @@ def test_field_work_beyond_the_roster_is_overtime_up_to_the_cap_then_beyond():
         assert 0 <= f.leavers_per_year <= f.people
     # 120 engineers cannot do the proposal's work within their shifts
     assert sum(f.overtime_h for f in fw.values()) > 0
+
+
+def test_one_sample_day_is_dispatched_afresh_not_priced_on_the_files_routes():
+    """A plan's routes name the file's jobs: with --sample-days 1 the sample day is dispatched
+    by the nearest-engineer policy, so its jobs are worked, not all dropped."""
+    from servopt.models import load_network
+    from servopt.optimizer.staffing.roster import RosterOptions
+    from servopt.optimizer.staffing.roster_solve import roster_problem
+
+    net = load_network(INSTANCES / "case-a-aftersales.yaml")
+    routed = (
+        DECISIONS["dispatch"]
+        .evaluate(net, Plan(dispatch_policy="nearest"), DECISIONS["dispatch"].options())
+        .plan
+    )
+    opts = RosterOptions(weeks=1, sample_days=1)
+    problem, notes = roster_problem(net, routed, opts)
+    assert any("sample days" in n for n in notes)
+    fresh, _ = roster_problem(net, Plan(dispatch_policy="nearest"), opts)
+    assert problem.work == fresh.work and problem.work
