@@ -3,17 +3,20 @@ changes applied and validated, the time limits and seeds that reach each solve, 
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from dataclasses import replace
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from servopt.models import BadInputError
 from servopt.models.errors import SolverUnavailableError
 from servopt.models.generate import generate_network
 from servopt.optimizer import DECISIONS, SolveParams
+from servopt.optimizer.cli import main
 from servopt.optimizer.decision import Decision
 from servopt.optimizer.sweep import (
     Scenario,
@@ -24,6 +27,7 @@ from servopt.optimizer.sweep import (
     run_scenario,
     sweep,
 )
+from tests.conftest import INSTANCES
 
 #: Placement without square-root stock: each MILP is exact and proven in well under a second,
 #: so the same seed gives the same plan whatever the machine's load.
@@ -260,6 +264,103 @@ def test_bad_sweep_arguments_are_refused_before_anything_runs(net, four):
         sweep(net, four, backend="processes", workers=0)
     with pytest.raises(BadInputError, match="scenario name 'x' is used 2 times"):
         sweep(net, [Scenario("x", "placement"), Scenario("x", "placement")], backend="serial")
+
+
+# ------------------------------------------------------------------------------ command line
+def _net_file(tmp_path, net) -> str:
+    from servopt.models.io import save
+
+    path = tmp_path / "net.yaml"
+    save(net, path)
+    return str(path)
+
+
+def test_the_command_writes_the_table_and_exits_0(tmp_path, net):
+    grid = _grid(tmp_path, {**GOOD, "grid": {"options.value_weight": [0.001, 0.01]}})
+    js, csv_out = tmp_path / "t.json", tmp_path / "t.csv"
+    res = CliRunner().invoke(
+        main,
+        [
+            *("sweep", _net_file(tmp_path, net), "--grid", grid, "--workers", "2"),
+            *("--json", str(js), "--csv", str(csv_out)),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    data = json.loads(js.read_text())
+    assert (data["decision"], data["backend"], data["workers"]) == ("placement", "processes", 2)
+    assert data["parameters"] == ["options.value_weight"]
+    assert [r["status"] for r in data["rows"]] == ["optimal", "optimal"]
+    assert data["rows"][1]["parameters"] == {"options.value_weight": 0.01}
+    assert data["rows"][1]["seed"] == 2
+    lines = csv_out.read_text().splitlines()
+    assert lines[0].startswith("scenario,options.value_weight,status,cost,value,objective,gap")
+    assert len(lines) == 3
+    assert "value_weight=0.01" in res.output and "2 optimal" in res.output
+
+
+@pytest.mark.parametrize(
+    ("changes", "code", "said"),
+    [
+        ({"demand_scale": 100.0}, 3, "exceeds the capacity"),
+        ({"pools[0].headcount": -1}, 2, "pools[0].headcount: must be >= 0, got -1"),
+    ],
+)
+def test_the_command_exits_with_the_worst_scenario_and_still_writes_the_table(
+    tmp_path, net, changes, code, said
+):
+    grid = _grid(
+        tmp_path, {**GOOD, "scenarios": [{"name": "ok"}, {"name": "x", "changes": changes}]}
+    )
+    js = tmp_path / "t.json"
+    res = CliRunner().invoke(
+        main,
+        [
+            "sweep",
+            _net_file(tmp_path, net),
+            "--grid",
+            grid,
+            "--backend",
+            "serial",
+            "--json",
+            str(js),
+        ],
+    )
+    assert res.exit_code == code, res.output
+    assert said in res.output and "1 of 2 scenario(s) without a plan" in res.output
+    assert json.loads(js.read_text())["rows"][0]["status"] == "optimal"
+
+
+@pytest.mark.parametrize(
+    ("extra", "grid_data", "said"),
+    [
+        ([], {**GOOD, "grid": {"pools[id=nobody].headcount": [1]}}, "no item of pools has id"),
+        (["--workers", "0"], {**GOOD, "grid": {"params.seed": [1]}}, "--workers"),
+        (
+            ["--backend", "serial", "--scheduler", "tcp://127.0.0.1:1"],
+            {**GOOD, "grid": {"params.seed": [1]}},
+            "scheduler: is for the dask backend, not serial",
+        ),
+        (["--json", "-", "--csv", "-"], {**GOOD, "grid": {"params.seed": [1]}}, "only one of"),
+    ],
+)
+def test_bad_input_to_the_command_is_exit_2_without_a_traceback(
+    tmp_path, net, extra, grid_data, said
+):
+    res = CliRunner().invoke(
+        main, ["sweep", _net_file(tmp_path, net), "--grid", _grid(tmp_path, grid_data), *extra]
+    )
+    assert res.exit_code == 2, res.output
+    assert said in res.output and "Traceback" not in res.output
+
+
+def test_the_bundled_grid_files_fit_their_networks():
+    from servopt.models import load_network
+
+    for grid_file, network in (
+        ("case-a-placement.grid.yaml", "case-a-aftersales.yaml"),
+        ("case-d-staffing.grid.yaml", "case-d-outpatient.yaml"),
+    ):
+        load_grid(INSTANCES / "sweeps" / grid_file).check(load_network(INSTANCES / network))
 
 
 def test_a_decision_registered_later_is_swept_the_same_way(net, monkeypatch):
