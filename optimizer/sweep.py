@@ -59,6 +59,7 @@ import itertools
 import json
 import logging
 import math
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -951,6 +952,23 @@ def _serial(
         yield i, run_scenario(network, s, deadline, keep)
 
 
+def _pool_task(
+    network: ServiceNetwork, scenario: Scenario, deadline: float | None, keep: bool
+) -> Outcome:
+    """:func:`run_scenario` in a pool's worker process. A SIGTERM (the command line stopping
+    its workers) or a SIGINT (Ctrl-C reaches the whole process group) during a solve unwinds
+    it (the MILP adapter stops its solver and removes its folder), and then the worker ends
+    at once instead of taking the next scenario from its queue."""
+    import os
+
+    try:
+        return run_scenario(network, scenario, deadline, keep)
+    except SystemExit as e:
+        os._exit(e.code if isinstance(e.code, int) else 1)
+    except KeyboardInterrupt:
+        os._exit(130)
+
+
 @contextlib.contextmanager
 def _processes(workers: int) -> Iterator[Any]:
     import multiprocessing
@@ -978,7 +996,7 @@ def _in_pool(
 
     started = time.perf_counter()
     futures = {
-        pool.submit(run_scenario, network, s, deadline, keep): i for i, s in enumerate(scenarios)
+        pool.submit(_pool_task, network, s, deadline, keep): i for i, s in enumerate(scenarios)
     }
     for f in as_completed(futures):
         i = futures[f]
@@ -988,9 +1006,31 @@ def _in_pool(
             yield i, _failed(scenarios[i], e, started)
 
 
+def _kill_processes_mentioning(folder: str) -> None:
+    """SIGKILL every process whose command line mentions ``folder`` (a solver binary reading
+    its model there, left running by a worker that was stopped). Reads ``/proc``; where there
+    is none it does nothing."""
+    import os
+    import signal
+
+    needle = folder.encode()
+    try:
+        pids = [int(e) for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if needle in f.read():
+                    os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+
+
 @contextlib.contextmanager
 def _dask_client(scheduler: Any, workers: int) -> Iterator[Any]:
     try:
+        import dask
         from dask.distributed import Client, LocalCluster
     except ImportError as e:
         raise SolverUnavailableError(
@@ -999,12 +1039,26 @@ def _dask_client(scheduler: Any, workers: int) -> Iterator[Any]:
         ) from None
     with contextlib.ExitStack() as stack:
         if scheduler is None:
+            # The workers' temporary files (a solver's folder, Dask's scratch space) go into a
+            # folder of ours, removed after the cluster has closed: a worker stopped during a
+            # solve (its task runs in a thread, where no finally block of the solve will run)
+            # leaves nothing behind.
+            scratch = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="servopt-dask-", ignore_cleanup_errors=True)
+            )
+            stack.callback(_kill_processes_mentioning, scratch)  # a solver left running
+            stack.enter_context(dask.config.set({"temporary-directory": scratch}))
             cluster = stack.enter_context(
                 LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    local_directory=scratch,
+                    env={"TMPDIR": scratch},
+                    # No dashboard; the scheduler's small HTTP server (health, metrics) on a
+                    # free port of this machine only, rather than 8787 on every interface.
+                    dashboard_address="127.0.0.1:0",
+                    scheduler_kwargs={"dashboard": False},
                 )
             )
             yield stack.enter_context(Client(cluster))
@@ -1037,8 +1091,10 @@ def _on_dask(
                 yield i, f.result()
             except Exception as e:  # a worker died (KilledWorker), or the task could not run
                 yield i, _failed(scenarios[i], e, started)
-    finally:
-        client.cancel(list(futures))
+    finally:  # stopped early (an interrupt): the scenarios not done yet are dropped
+        left = [f for f in futures if not f.done()]
+        if left:
+            client.cancel(left)
 
 
 def _workers(backend: Backend, workers: int | None, scheduler: Any, n: int) -> int:

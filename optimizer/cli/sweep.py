@@ -6,6 +6,8 @@ Thin over :func:`servopt.optimizer.sweep.sweep`, which a notebook calls the same
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from dataclasses import replace
 from typing import Any
@@ -147,6 +149,10 @@ def sweep_cmd(
                 [Problem(p, f"is fixed by --format {fmt}") for p in fixed], grid_file
             )
         scenarios = [replace(s, options={**s.options, **rules}) for s in scenarios]
+    if logging.getLogger().getEffectiveLevel() > logging.INFO:
+        # Dask's own INFO lines (scheduler and workers starting, keys cancelled) only with -v;
+        # read when dask.distributed is imported, here and in its worker processes.
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
     limit = time_limit if time_limit is not None else grid.time_limit_s
     with click.progressbar(
         length=len(scenarios),

@@ -4,9 +4,13 @@ changes applied and validated, the time limits and seeds that reach each solve, 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import yaml
@@ -28,6 +32,7 @@ from servopt.optimizer.sweep import (
     sweep,
 )
 from tests.conftest import INSTANCES
+from tests.optimizer.cli.test_hardening import _children_mentioning
 
 #: Placement without square-root stock: each MILP is exact and proven in well under a second,
 #: so the same seed gives the same plan whatever the machine's load.
@@ -371,3 +376,44 @@ def test_a_decision_registered_later_is_swept_the_same_way(net, monkeypatch):
     )
     table = sweep(net, [Scenario("x", "placement-copy", {}, LINEAR, PARAMS)], backend="serial")
     assert table.decision == "placement-copy" and table.rows[0].status == "optimal"
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc (Linux)")
+@pytest.mark.parametrize("backend", ["processes", "dask"])
+def test_sigterm_during_a_sweep_stops_the_workers_and_their_solvers_and_leaves_nothing(
+    tmp_path, backend
+):
+    """Like a solve (tests/optimizer/cli/test_hardening.py): exit 143, no output file, no
+    temporary folder, no solver process left, whichever process the solve ran in."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    out = tmp_path / "table.json"
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "servopt.optimizer.cli", "sweep"),
+            *(str(INSTANCES / "case-a-aftersales.yaml"), "--backend", backend),
+            *("--grid", str(INSTANCES / "sweeps" / "case-a-placement.grid.yaml")),
+            *("--workers", "2", "--json", str(out)),
+        ],
+        env={**os.environ, "TMPDIR": str(tmp)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not _children_mentioning(str(tmp)):  # a worker's HiGHS reads its model in tmp
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no solver ever started"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 143, stderr
+    assert "stopped by SIGTERM" in stderr and "Traceback" not in stderr
+    assert not out.exists()
+    assert _children_mentioning(str(tmp)) == []
+    assert list(tmp.iterdir()) == []
