@@ -985,6 +985,23 @@ def _processes(workers: int) -> Iterator[Any]:
     pool.shutdown(wait=True)
 
 
+def _gathered(
+    futures: Mapping[Any, int],
+    as_completed: Callable[[Any], Any],
+    scenarios: Sequence[Scenario],
+    started: float,
+) -> Iterator[tuple[int, Outcome]]:
+    """Each future's scenario index and outcome as it completes (a pool's or Dask's
+    ``as_completed``); a task that did not come back (its worker died: BrokenProcessPool,
+    KilledWorker; its arguments could not be sent) is an ``error`` row."""
+    for f in as_completed(futures):
+        i = futures[f]
+        try:
+            yield i, f.result()
+        except Exception as e:
+            yield i, _failed(scenarios[i], e, started)
+
+
 def _in_pool(
     pool: Any,
     network: ServiceNetwork,
@@ -998,12 +1015,7 @@ def _in_pool(
     futures = {
         pool.submit(_pool_task, network, s, deadline, keep): i for i, s in enumerate(scenarios)
     }
-    for f in as_completed(futures):
-        i = futures[f]
-        try:
-            yield i, f.result()
-        except Exception as e:  # the worker died (BrokenProcessPool), or pickling failed
-            yield i, _failed(scenarios[i], e, started)
+    yield from _gathered(futures, as_completed, scenarios, started)
 
 
 def _kill_processes_mentioning(folder: str) -> None:
@@ -1085,12 +1097,7 @@ def _on_dask(
         for i, s in enumerate(scenarios)
     }
     try:
-        for f in as_completed(futures):
-            i = futures[f]
-            try:
-                yield i, f.result()
-            except Exception as e:  # a worker died (KilledWorker), or the task could not run
-                yield i, _failed(scenarios[i], e, started)
+        yield from _gathered(futures, as_completed, scenarios, started)
     finally:  # stopped early (an interrupt): the scenarios not done yet are dropped
         left = [f for f in futures if not f.done()]
         if left:
