@@ -16,6 +16,7 @@ the same as the serial one, bit for bit. Medians over the runs at the end. Write
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 
@@ -60,13 +61,15 @@ def main() -> int:
                 "scenario_time_sum_s": round(work, 2),
                 "speedup": round(serial_wall / table.runtime_s, 3) if serial_wall else None,
                 "same_table_as_serial": same,
+                # the machine is shared: the load average (1 min) says how busy it was
+                "load_avg_1min": round(os.getloadavg()[0], 2),
             }
             rows.append(row)
             print(
                 f"run {run} {backend:<9} {table.workers} worker(s): wall {row['wall_s']:.2f} s, "
                 f"scenarios' own time {row['scenario_time_sum_s']:.2f} s, speed-up "
                 f"{row['speedup']}x, {row['with_plan']}/{row['scenarios']} with a plan, "
-                f"same table as serial: {same}",
+                f"same table as serial: {same}, load average {row['load_avg_1min']}",
                 flush=True,
             )
     assert reference is not None

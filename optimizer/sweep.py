@@ -1059,7 +1059,13 @@ def _dask_client(scheduler: Any, workers: int) -> Iterator[Any]:
                 tempfile.TemporaryDirectory(prefix="servopt-dask-", ignore_cleanup_errors=True)
             )
             stack.callback(_kill_processes_mentioning, scratch)  # a solver left running
-            stack.enter_context(dask.config.set({"temporary-directory": scratch}))
+            # The workers' sampling profiler takes the GIL every 10 ms from the solve's
+            # Python (model building, pricing); there is no dashboard to show its profiles.
+            stack.enter_context(
+                dask.config.set(
+                    {"temporary-directory": scratch, "distributed.worker.profile.enabled": False}
+                )
+            )
             cluster = stack.enter_context(
                 LocalCluster(
                     n_workers=workers,
