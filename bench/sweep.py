@@ -8,7 +8,10 @@ processes and on a Dask LocalCluster of 2 single-threaded workers.
 For each run and backend: the wall time of the library call (starting the pool or the
 cluster included) and the sum of the scenarios' own times; the speed-up over the serial run
 of the same round, as a ratio; and whether the table (every row without its wall time) is
-the same as the serial one, bit for bit. Medians over the runs at the end. Writes
+the same as the serial one, bit for bit. The machine may be shared: beside each time, the
+CPU that other processes used meanwhile, in cores on average (all CPU time the kernel counts
+in /proc/stat, less this process's and its children's), the reason a 2-worker speed-up falls
+short of 2 when it is above 0. Medians over the runs at the end. Writes
 ``bench/out/sweep.csv`` (one row per run and backend) and ``bench/out/sweep_table.csv``
 (the serial table of the last run).
 """
@@ -17,14 +20,29 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import sys
+import time
 
 from _common import OUT, REPO, write_csv
 
 from servopt.models import load_network
 from servopt.models.io import write_atomic
 from servopt.optimizer.sweep import load_grid, sweep
+
+
+def _cpu_s() -> tuple[float, float]:
+    """(busy CPU seconds of the whole machine, CPU seconds of this process and its reaped
+    descendants: pool workers, Dask workers, their HiGHS processes)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:9]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    ours = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK"), (
+        ours.ru_utime + ours.ru_stime + kids.ru_utime + kids.ru_stime
+    )
 
 
 def main() -> int:
@@ -42,7 +60,12 @@ def main() -> int:
     for run in range(1, a.runs + 1):
         serial_wall = None
         for backend, workers in (("serial", 1), ("processes", a.workers), ("dask", a.workers)):
+            busy0, ours0 = _cpu_s()
+            t0 = time.perf_counter()
             table = sweep(net, grid.scenarios, backend=backend, workers=workers)
+            wall = time.perf_counter() - t0
+            busy1, ours1 = _cpu_s()
+            others = max(0.0, (busy1 - busy0) - (ours1 - ours0)) / wall
             if reference is None:
                 reference = table
             same = table.figures() == reference.figures()
@@ -61,15 +84,15 @@ def main() -> int:
                 "scenario_time_sum_s": round(work, 2),
                 "speedup": round(serial_wall / table.runtime_s, 3) if serial_wall else None,
                 "same_table_as_serial": same,
-                # the machine is shared: the load average (1 min) says how busy it was
-                "load_avg_1min": round(os.getloadavg()[0], 2),
+                "our_cpu_s": round(ours1 - ours0, 1),
+                "others_cores": round(others, 2),
             }
             rows.append(row)
             print(
                 f"run {run} {backend:<9} {table.workers} worker(s): wall {row['wall_s']:.2f} s, "
                 f"scenarios' own time {row['scenario_time_sum_s']:.2f} s, speed-up "
                 f"{row['speedup']}x, {row['with_plan']}/{row['scenarios']} with a plan, "
-                f"same table as serial: {same}, load average {row['load_avg_1min']}",
+                f"same table as serial: {same}; others used {others:.2f} cores meanwhile",
                 flush=True,
             )
     assert reference is not None
@@ -78,7 +101,8 @@ def main() -> int:
         mine = [r for r in rows if r["backend"] == backend]
         print(
             f"{backend:<9} median wall {statistics.median(r['wall_s'] for r in mine):.2f} s, "
-            f"median speed-up {statistics.median(r['speedup'] for r in mine):.2f}x "
+            f"median speed-up {statistics.median(r['speedup'] for r in mine):.2f}x, others "
+            f"used a median {statistics.median(r['others_cores'] for r in mine):.2f} cores "
             f"({len(mine)} run(s))"
         )
     print(f"every table the same as the first serial one: {same_everywhere}")
