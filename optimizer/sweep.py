@@ -1110,7 +1110,7 @@ def _on_dask(
             client.cancel(left)
 
 
-def _workers(backend: Backend, workers: int | None, scheduler: Any, n: int) -> int:
+def _workers(backend: Backend, workers: int | None, n: int) -> int:
     import os
 
     if backend is Backend.SERIAL:
@@ -1120,11 +1120,7 @@ def _workers(backend: Backend, workers: int | None, scheduler: Any, n: int) -> i
             raise BadInputError(
                 [Problem("workers", f"must be a whole number >= 1, got {workers!r}")]
             )
-        return (
-            workers
-            if backend is Backend.DASK and scheduler is not None
-            else min(workers, max(1, n))
-        )
+        return min(workers, max(1, n))
     return max(1, min(os.cpu_count() or 1, n))
 
 
@@ -1152,8 +1148,9 @@ def sweep(
         script that calls this needs the ``if __name__ == "__main__":`` guard) or ``dask``.
     workers
         Processes (``processes``) or ``LocalCluster`` workers (``dask`` without
-        ``scheduler``); default: this machine's cores. Never more than the scenarios, except
-        on a cluster the caller names (there it is only reported).
+        ``scheduler``); default: this machine's cores; never more than the scenarios. On a
+        cluster the caller names (``scheduler``) it is not used: the table reports the
+        cluster's workers.
     scheduler
         ``dask`` only: a scheduler's address (``tcp://host:8786``) or a
         ``dask.distributed.Client`` the caller owns; ``None``: a ``LocalCluster`` of
@@ -1191,7 +1188,7 @@ def sweep(
             [Problem("time_limit_s", f"must be a positive number of seconds, got {time_limit_s!r}")]
         )
     check_scenarios(network, scenarios)
-    n = _workers(backend, workers, scheduler, len(scenarios))
+    n = _workers(backend, workers, len(scenarios))
     deadline = None if time_limit_s is None else time.time() + time_limit_s
     done: dict[int, Outcome] = {}
     with contextlib.ExitStack() as stack:
@@ -1204,6 +1201,8 @@ def sweep(
             runs = _in_pool(pool, network, scenarios, deadline, keep_results)
         else:
             client = stack.enter_context(_dask_client(scheduler, n))
+            if scheduler is not None:  # a cluster of the caller's: as many workers as it has
+                n = len(client.nthreads())
             runs = _on_dask(client, network, scenarios, deadline, keep_results)
         for i, got in runs:
             done[i] = got

@@ -61,7 +61,8 @@ def _exit_code(statuses: list[str]) -> int:
     "--workers",
     type=Number(1, 1024, integer=True),
     default=None,
-    help="Local processes or LocalCluster workers (default: this machine's cores).",
+    help="Local processes or LocalCluster workers (default: this machine's cores; with "
+    "--scheduler, the cluster's own).",
 )
 @click.option(
     "--scheduler",
