@@ -38,6 +38,19 @@ DESCRIPTIVE = frozenset(
 #: reads is that decision's input, not one silently dropped.
 _READS: dict[str, frozenset[str]] = {}
 
+#: What the layer over the decisions reads beyond them: the sample days of the joint plan and
+#: of the roster (:func:`servopt.models.generate.sample_days`: job rates, on-site SLAs) and
+#: training (:mod:`servopt.optimizer.joint`).
+_READS["sample days and training"] = frozenset(
+    {
+        "sites.job_rates",
+        "segments.sla_onsite_h",
+        "skills.training_cost",
+        "skills.training_days",
+        "skills.trained_proficiency",
+    }
+)
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -120,11 +133,11 @@ def unused_inputs(network: ServiceNetwork, decision: str, reads: frozenset[str])
     >>> net = ServiceNetwork(
     ...     name="n",
     ...     channels=[Channel(id="app", kind="app")],
-    ...     segments=[Segment(id="s", channels=["app"], sla_onsite_h=4.0)],
+    ...     segments=[Segment(id="s", channels=["app"], sla_response_h=4.0)],
     ... )
     >>> for w in unused_inputs(net, "dispatch", frozenset({"segments.downtime_cost_per_hour"})):
     ...     print(w)
-    unused by dispatch and every other decision: segments.sla_onsite_h (set for 1 of 1 segments)
+    unused by dispatch and every other decision: segments.sla_response_h (set for 1 of 1 segments)
     """
     out: list[str] = []
     reads = reads.union(*(r for name, r in _READS.items() if name != decision))

@@ -54,6 +54,7 @@ from servopt.optimizer.cli.common import (
 from servopt.optimizer.cli.evaluate import evaluate
 from servopt.optimizer.cli.plan import plan_cmd
 from servopt.optimizer.cli.solve import solve
+from servopt.optimizer.cli.sweep import sweep_cmd
 from servopt.optimizer.cli.tradeoff import compare_cmd, frontier_cmd, premortem_cmd
 
 
@@ -258,6 +259,7 @@ for _command in (
     premortem_cmd,
     plan_cmd,
     assess_cmd,
+    sweep_cmd,
     queue,
     journey,
     simulate,

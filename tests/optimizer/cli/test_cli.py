@@ -33,6 +33,7 @@ def invoke(*args: str):
         ["evaluate"],
         ["evaluate", "placement"],
         ["evaluate", "dispatch"],
+        ["sweep"],
     ],
 )
 def test_help_everywhere_with_examples(cmd):
