@@ -23,3 +23,11 @@ def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
     w.writerows(rows)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, buf.getvalue())
+
+
+def case_a() -> tuple[Any, Any]:
+    """Case A's network and its cost-only proposal, from ``instances/``."""
+    from servopt.models import load_network, load_plan
+
+    net = load_network(REPO / "instances" / "case-a-aftersales.yaml")
+    return net, load_plan(REPO / "instances" / "case-a-aftersales.cost-only.plan.yaml", net)

@@ -16,15 +16,11 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
-from _common import OUT, write_csv
+from _common import OUT, case_a, write_csv
 
-from servopt.models import load_network, load_plan
 from servopt.optimizer.joint import JointOptions, plan_joint
 from servopt.optimizer.params import SolveParams
-
-CASE = Path(__file__).resolve().parent.parent / "instances"
 
 
 def main() -> None:
@@ -34,8 +30,7 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=5)
     ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
-    net = load_network(CASE / "case-a-aftersales.yaml")
-    proposal = load_plan(CASE / "case-a-aftersales.cost-only.plan.yaml", net)
+    net, proposal = case_a()
     rows = []
     summary = []
     for seed in (int(s) for s in a.seeds.split(",")):

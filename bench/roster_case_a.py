@@ -14,17 +14,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
-from _common import OUT, write_csv
+from _common import OUT, case_a, write_csv
 
-from servopt.models import load_network, load_plan
 from servopt.optimizer.joint import training_cost_per_year, with_training
 from servopt.optimizer.params import SolveParams
 from servopt.optimizer.staffing.roster import RosterOptions
 from servopt.optimizer.staffing.roster_solve import solve_roster
-
-CASE = Path(__file__).resolve().parent.parent / "instances"
 
 
 def main() -> None:
@@ -34,8 +30,7 @@ def main() -> None:
     ap.add_argument("--weeks", type=int, default=4)
     ap.add_argument("--limit", type=float, default=60.0)
     a = ap.parse_args()
-    net = load_network(CASE / "case-a-aftersales.yaml")
-    proposal = load_plan(CASE / "case-a-aftersales.cost-only.plan.yaml", net)
+    net, proposal = case_a()
     skills = net.index["skills"]
     declared = {
         c.pool: tuple(

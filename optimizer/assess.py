@@ -205,15 +205,19 @@ def assess(
     else:
         recommended, rec_plan = "today", today_plan
         notes.append("no plan to recommend over today's: no frontier knee and no field work")
-    rec_results = {}
-    for name, d in DECISIONS.items():
-        if name in today and name != "dispatch" and not why_left_out(network, name, [rec_plan]):
-            rec_results[name] = d.evaluate(network, rec_plan, d.options())
-    prop_results = {}
-    if proposal is not None:
-        for name, d in DECISIONS.items():
-            if name in today and name != "dispatch" and not why_left_out(network, name, [proposal]):
-                prop_results[name] = d.evaluate(network, proposal, d.options())
+
+    def priced(plan: Plan | None) -> dict[str, Result]:
+        """``plan`` by the decisions that priced today (dispatch's sample days are the joint
+        plan's)."""
+        if plan is None:
+            return {}
+        return {
+            name: d.evaluate(network, plan, d.options())
+            for name, d in DECISIONS.items()
+            if name in today and name != "dispatch" and not why_left_out(network, name, [plan])
+        }
+
+    rec_results, prop_results = priced(rec_plan), priced(proposal)
     monitor = _monitor(network, today, prop_results, rec_results, joint_plan, proposal)
     for jid, f in journeys.items():
         g = journeys_proposal.get(jid)

@@ -61,11 +61,11 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from servopt.models.entities import StaffPool
+from servopt.models.entities import Job, StaffPool
 from servopt.models.errors import BadInputError, Problem
 from servopt.models.generate import sample_days, working_days_per_year
 from servopt.models.network import ServiceNetwork
@@ -73,7 +73,7 @@ from servopt.models.plan import DispatchPolicy, Plan, PoolChange
 from servopt.models.workforce import pool_workload
 from servopt.optimizer.dispatch.evaluate import DispatchKpis, PoolLoad, evaluate_dispatch
 from servopt.optimizer.dispatch.solve import solve_dispatch
-from servopt.optimizer.dispatch.terms import DispatchOptions
+from servopt.optimizer.dispatch.terms import DispatchOptions, JobPrices
 from servopt.optimizer.params import Objective, ObjectiveOptions, SolveParams
 from servopt.optimizer.placement.evaluate import evaluate_placement
 from servopt.optimizer.placement.solve import solve_placement
@@ -132,13 +132,13 @@ class JointOptions(ObjectiveOptions):
             )
         return problems
 
-    def scalar(self, cost: float, value: float) -> float:
-        """The year's objective: cost, value (cost as a 1% tie-breaker), or cost + W value."""
-        if self.objective is Objective.COST:
-            return cost
+    def score(self, cost: float, value: float) -> float:
+        """The year's objective (:meth:`ObjectiveOptions.score`), with cost as a 1%
+        tie-breaker under ``value`` (as dispatch's) so that plans of equal downtime do not
+        wander."""
         if self.objective is Objective.VALUE:
             return value + 0.01 * cost
-        return cost + self.value_weight * value
+        return super().score(cost, value)
 
 
 @dataclass(frozen=True)
@@ -206,8 +206,9 @@ class Round(Kpis):
 
 @dataclass(frozen=True)
 class JointPlan:
-    """What :func:`plan_joint` returns: the plans priced on the same terms, the rounds, and
-    each priced plan's sample-day routes (``routes[name][day]``)."""
+    """What :func:`plan_joint` returns: the plans priced on the same terms, the rounds, each
+    priced plan's sample-day routes (``routes[name][day]``) and the sample days themselves
+    (``days[day]``: the network with that day's jobs, which the routes name)."""
 
     figures: dict[str, YearFigures]
     plans: dict[str, Plan]
@@ -217,6 +218,7 @@ class JointPlan:
     notes: tuple[str, ...]
     options: JointOptions
     params: SolveParams
+    days: tuple[ServiceNetwork, ...] = ()
 
     def summary(self, currency: str = "") -> str:
         """The plans side by side, per year: every cost and downtime component, hours and
@@ -606,6 +608,28 @@ def rate_hours(network: ServiceNetwork, plan: Plan) -> dict[str, list[float]]:
     return {pid: [h] for pid, h in hours.items()}
 
 
+def _visits(
+    plan: Plan,
+    days: tuple[DispatchKpis, ...],
+    day_nets: tuple[ServiceNetwork, ...],
+    options: DispatchOptions,
+    priced_under: Plan,
+) -> Iterator[tuple[ServiceNetwork, StaffPool, Job, JobPrices]]:
+    """Every visit of the sample days' routes (``days``, dispatched under ``plan``): the day
+    staffed under ``plan``, the visiting pool, the job and its prices with the parts of
+    ``priced_under``'s placement."""
+    from servopt.optimizer.dispatch.terms import job_prices
+
+    for kpis, day in zip(days, day_nets, strict=True):
+        staffed = plan.staffed(day)
+        prices = job_prices(staffed, options, priced_under)
+        jobs = staffed.index["jobs"]
+        for route in (kpis.solve or {}).get("routes", ()):
+            pool = staffed.pool(route.pool)
+            for j in route.jobs:
+                yield staffed, pool, jobs[j], prices[j]
+
+
 def depot_credits(
     network: ServiceNetwork,
     plan: Plan,
@@ -616,24 +640,18 @@ def depot_credits(
     """Per home depot, the return visits a year that its stock avoids for the jobs its pools
     served on the sample days (each needing a part with its type's share, found with the
     service level when the depot stocks it): the joint plan's feedback to placement."""
-    from servopt.optimizer.dispatch.terms import job_prices
-
     alpha = options.placement.service_level
     mean_alpha = (
         sum(alpha.values()) / len(alpha) if isinstance(alpha, dict) and alpha else float(alpha)  # type: ignore[arg-type]
     )
     n = working_days_per_year(network)
     credit: dict[str, float] = {}
-    for kpis, day in zip(days, day_nets, strict=True):
-        staffed = plan.staffed(day)
-        # With no depot open every part is missing: the full return visit, per job and pool.
-        prices = job_prices(staffed, options.dispatch, Plan(open_depots=()))
-        jobs = staffed.index["jobs"]
-        for route in (kpis.solve or {}).get("routes", ()):
-            pool = staffed.pool(route.pool)
-            for j in route.jobs:
-                cost = prices[j].parts_return(staffed, pool, jobs[j].site)[0]
-                credit[pool.home_depot or ""] = credit.get(pool.home_depot or "", 0.0) + cost
+    # With no depot open every part is missing: the full return visit, per job and pool.
+    for staffed, pool, job, pr in _visits(
+        plan, days, day_nets, options.dispatch, Plan(open_depots=())
+    ):
+        cost = pr.parts_return(staffed, pool, job.site)[0]
+        credit[pool.home_depot or ""] = credit.get(pool.home_depot or "", 0.0) + cost
     depots = {d.id for d in network.depots}
     return tuple(
         (d, mean_alpha * c / len(days) * n)
@@ -677,36 +695,28 @@ def choose_training(
     of its own, x each repeat visit's cost and downtime, weighed by the objective) are worth
     more than the training a year (:func:`training_cost_per_year`). Separable and exact given
     the measured visits; a skill the pool never used on those days is not trained."""
-    from servopt.optimizer.dispatch.terms import first_time_fix, job_prices
+    from servopt.optimizer.dispatch.terms import first_time_fix
 
     n = working_days_per_year(network)
     k = len(days)
     skills = network.index["skills"]
     types = network.index["job_types"]
-    dopts = _dispatch_options(options)
     gain: dict[tuple[str, str], float] = {}
-    for kpis, day in zip(days, day_nets, strict=True):
-        staffed = plan.staffed(day)
-        prices = job_prices(staffed, dopts, plan)
-        jobs = staffed.index["jobs"]
-        for route in (kpis.solve or {}).get("routes", ()):
-            pool = staffed.pool(route.pool)
-            for j in route.jobs:
-                jt = types[jobs[j].job_type]
-                skill = skills[jt.skill]
-                now = pool.skills.get(jt.skill, 0.0)
-                if skill.training_cost is None or now >= skill.trained_proficiency:
-                    continue
-                saved = first_time_fix(jt.first_time_fix, skill.trained_proficiency)
-                saved -= first_time_fix(jt.first_time_fix, now)
-                pr = prices[j]
-                worth = options.scalar(saved * pr.repeat_cost, saved * pr.repeat_downtime)
-                gain[pool.id, jt.skill] = gain.get((pool.id, jt.skill), 0.0) + worth * n / k
+    for _day, pool, job, pr in _visits(plan, days, day_nets, _dispatch_options(options), plan):
+        jt = types[job.job_type]
+        skill = skills[jt.skill]
+        now = pool.skills.get(jt.skill, 0.0)
+        if skill.training_cost is None or now >= skill.trained_proficiency:
+            continue
+        saved = first_time_fix(jt.first_time_fix, skill.trained_proficiency)
+        saved -= first_time_fix(jt.first_time_fix, now)
+        worth = options.score(saved * pr.repeat_cost, saved * pr.repeat_downtime)
+        gain[pool.id, jt.skill] = gain.get((pool.id, jt.skill), 0.0) + worth * n / k
     heads = plan.headcounts(network)
     out: dict[str, list[str]] = {}
     for (pid, sk), worth in sorted(gain.items()):
         alone = Plan(pool_changes=(PoolChange(pool=pid, headcount=heads[pid], train=(sk,)),))
-        if worth > options.scalar(training_cost_per_year(network, alone)[pid], 0.0):
+        if worth > options.score(training_cost_per_year(network, alone)[pid], 0.0):
             out.setdefault(pid, []).append(sk)
     return {pid: tuple(sks) for pid, sks in out.items()}
 
@@ -823,9 +833,12 @@ def plan_joint(
     ):
         notes.append(f"the proposal {proposal.name!r} is called 'proposal' here")
         proposal = proposal.replace(name="proposal")
-    if proposal is not None and today.dispatch_policy is None and proposal.dispatch_policy:
-        today = today.replace(dispatch_policy=proposal.dispatch_policy)
-        notes.append(f"today is dispatched with the proposal's policy ({proposal.dispatch_policy})")
+    if proposal is not None:
+        from servopt.optimizer.premortem import dispatch_pair
+
+        today, proposal, note = dispatch_pair(today, proposal)
+        if note:
+            notes.append(note)
     fixed_plans = [today] + ([proposal] if proposal is not None else [])
     # stage units: a routed sample day or a placement solve; the proposal counts twice (it is
     # priced again with its training)
@@ -871,8 +884,8 @@ def plan_joint(
         if train:
             trained = with_training(proposal, train, f"{name}+training")
             fig = price(trained.name, trained)
-            gain = options.scalar(figures[name].cost, figures[name].value)
-            gain -= options.scalar(fig.cost, fig.value)
+            gain = options.score(figures[name].cost, figures[name].value)
+            gain -= options.score(fig.cost, fig.value)
             notes.append(
                 f"{trained.name}: the proposal with the training whose repeat visits saved "
                 f"pay for it job by job ({sum(len(v) for v in train.values())} skills in "
@@ -912,7 +925,7 @@ def plan_joint(
             time.perf_counter() - t,
             best_fig.cost,
             best_fig.value,
-            options.scalar(best_fig.cost, best_fig.value),
+            options.score(best_fig.cost, best_fig.value),
             True,
             best_fig.field_headcount,
             best_fig.open_depots,
@@ -941,8 +954,8 @@ def plan_joint(
         cand = _keep_homes(network, place.replace(name=f"round-{r}"), heads, train)
         cand = with_training(cand, {c.pool: c.train for c in best.pool_changes if c.train})
         fig = price(f"round-{r}", cand)
-        score = options.scalar(fig.cost, fig.value)
-        kept = score < options.scalar(best_fig.cost, best_fig.value) - 1e-6
+        score = options.score(fig.cost, fig.value)
+        kept = score < options.score(best_fig.cost, best_fig.value) - 1e-6
         rounds.append(
             Round(
                 r,
@@ -976,4 +989,5 @@ def plan_joint(
         tuple(notes),
         options,
         params,
+        day_nets,
     )

@@ -187,11 +187,10 @@ def _rel_rise(before: float, after: float) -> float:
     return (after - before) / abs(before)
 
 
-def _dispatch_pair(
-    network: ServiceNetwork, baseline: Plan, proposal: Plan, params: SolveParams
-) -> tuple[Plan, Plan, str]:
-    """The two plans dispatch prices: each keeps its routes or its policy; a plan with neither
-    takes the other's policy (the same rule for both), else both are solved."""
+def dispatch_pair(baseline: Plan, proposal: Plan) -> tuple[Plan, Plan, str]:
+    """The two plans dispatch prices, and a note when one was changed: each keeps its routes or
+    its policy; a baseline with neither takes the proposal's policy (both dispatched by the
+    same rule, so the comparison is of the plans, not of two dispatchers)."""
     if baseline.routes is None and baseline.dispatch_policy is None and proposal.dispatch_policy:
         return (
             baseline.replace(dispatch_policy=proposal.dispatch_policy),
@@ -227,7 +226,7 @@ def premortem(
     for name, d in DECISIONS.items():
         base_plan, prop_plan = baseline, proposal
         if name == "dispatch":
-            base_plan, prop_plan, note = _dispatch_pair(network, baseline, proposal, params)
+            base_plan, prop_plan, note = dispatch_pair(baseline, proposal)
             if note:
                 notes.append(note)
         why = why_left_out(network, name, [base_plan, prop_plan])

@@ -107,21 +107,15 @@ def network_map(a: Assessment) -> str:
     ax.scatter([], [], marker="s", color="black", label="depot, open (recommended)")
     ax.scatter([], [], marker="s", facecolors="white", edgecolors="black", label="depot, closed")
     routes = a.joint.routes.get("joint", ()) if a.joint else ()
-    if routes and routes[0]:
-        from servopt.models.generate import sample_days
-
-        day = sample_days(net, 1, a.joint.params.seed)[0] if a.joint else None
-        staffed = a.recommended_plan.staffed(day) if day is not None else None
-        if staffed is not None:
-            jobs = staffed.index["jobs"]
-            for r in routes[0]:
-                home = staffed.pool(r.pool).home_depot
-                stops = [home, *(jobs[j].site for j in r.jobs), home]
-                pts = [staffed.location(s) for s in stops if s is not None]
-                ax.plot(
-                    [p[0] for p in pts], [p[1] for p in pts], "-", lw=0.6, color="grey", zorder=1
-                )
-            ax.plot([], [], "-", color="grey", label="routes of a sample day")
+    if a.joint is not None and routes and routes[0] and a.joint.days:
+        staffed = a.recommended_plan.staffed(a.joint.days[0])
+        jobs = staffed.index["jobs"]
+        for r in routes[0]:
+            home = staffed.pool(r.pool).home_depot
+            stops = [home, *(jobs[j].site for j in r.jobs), home]
+            pts = [staffed.location(s) for s in stops if s is not None]
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], "-", lw=0.6, color="grey", zorder=1)
+        ax.plot([], [], "-", color="grey", label="routes of a sample day")
     ax.set_title(f"{net.name}: depots, sites by segment and a day's routes")
     ax.set_aspect("equal", adjustable="datalim")
     ax.legend(loc="upper left", fontsize=7, framealpha=0.8)

@@ -186,7 +186,7 @@ def test_the_joint_plan_is_priced_whole_and_never_worse_than_the_sequential() ->
         assert f.cost == pytest.approx(sum(f.cost_parts.values()))
         assert f.value == pytest.approx(sum(f.value_parts.values()))
     seq, joint = res.figures["sequential"], res.figures["joint"]
-    assert opts.scalar(joint.cost, joint.value) <= opts.scalar(seq.cost, seq.value) + 1e-6
+    assert opts.score(joint.cost, joint.value) <= opts.score(seq.cost, seq.value) + 1e-6
     assert res.rounds[0].round == 0 and len(res.rounds) >= 2
     assert any(m.startswith("round 1") for m in messages)
     # the same seed gives the same plans
