@@ -266,11 +266,17 @@ class SupplyLane(Entity):
 
 
 class Shift(Entity):
-    """A working window in minutes from the start of each day (or of the horizon)."""
+    """A working window in minutes from the start of each day (or of the horizon).
+
+    ``break_start_min``: when everyone on the shift takes the break together (a clinic's lunch
+    hour); ``None``: breaks are staggered over the middle of the shift, so that someone is
+    always on duty (read by the day simulation, :mod:`servopt.optimizer.journeys.day`).
+    """
 
     start_min: Duration
     end_min: Duration
     break_min: Duration = 0.0
+    break_start_min: Duration | None = None
     days: tuple[Annotated[int, Field(ge=0, le=6)], ...] = (0, 1, 2, 3, 4)
 
     @model_validator(mode="after")
@@ -281,6 +287,13 @@ class Shift(Entity):
             )
         if self.break_min >= self.end_min - self.start_min:
             raise ValueError(f"break_min {self.break_min} leaves no working time in the shift")
+        if self.break_start_min is not None and not (
+            self.start_min <= self.break_start_min <= self.end_min - self.break_min
+        ):
+            raise ValueError(
+                f"break_start_min {self.break_start_min} must leave the break inside the shift "
+                f"({self.start_min}-{self.end_min})"
+            )
         return self
 
     @property
@@ -385,13 +398,19 @@ class Job(Entity):
 
 
 class Step(Entity):
-    """A touchpoint of a journey, done by a staff pool or a channel (``resource``)."""
+    """A touchpoint of a journey, done by a staff pool or a channel (``resource``).
+
+    ``service_min`` is the customer's time with the resource; ``documentation_min`` is the
+    resource's time on the case after the customer has left (writing the record): it takes
+    capacity, so it lengthens the queue, but not the customer's own service.
+    """
 
     id: Id
     name: str = ""
     department: str = ""
     resource: Id | None = None
     service_min: Duration
+    documentation_min: Duration = 0.0
     value_adding: bool = True
     failure_prob: Fraction = 0.0
 

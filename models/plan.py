@@ -34,6 +34,7 @@ from servopt.models.entities import (
     NonNeg,
     NonNegInt,
     Proficiency,
+    Shift,
     StaffPool,
 )
 from servopt.models.errors import BadInputError, Problem
@@ -75,7 +76,8 @@ class PoolChange(Entity):
     member is trained, to the skill's ``trained_proficiency`` at its ``training_cost`` a
     person (:class:`~servopt.models.entities.Skill`); ``training_cost``: any other one-off
     cost of the change. Both are priced per year by the joint plan
-    (:func:`servopt.optimizer.joint.training_cost_per_year`).
+    (:func:`servopt.optimizer.joint.training_cost_per_year`). ``shifts`` replaces the pool's
+    shifts (a clinic that opens earlier, or staggers its lunch).
     """
 
     pool: Id
@@ -83,6 +85,7 @@ class PoolChange(Entity):
     skills: dict[Id, Proficiency] | None = None
     channels: tuple[Id, ...] | None = None
     home_depot: Id | None = None
+    shifts: tuple[Shift, ...] | None = None
     train: tuple[Id, ...] = ()
     training_cost: NonNeg = 0.0
 
@@ -184,6 +187,8 @@ class Plan(BaseModel):
                 upd["skills"] = skills
             if c.channels is not None:
                 upd["channels"] = c.channels
+            if c.shifts is not None:
+                upd["shifts"] = c.shifts
             out.append(p.model_copy(update=upd))
         return tuple(out)
 

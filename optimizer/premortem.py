@@ -22,9 +22,10 @@ Rules computed (thresholds are :data:`THRESHOLDS`, each a parameter):
 - ``rework-loop`` (case B): a journey's expected visits per case, hand-offs or failure rate
   rise by more than ``rework_rise``.
 - ``capacity-lost`` (case D: a doctor sees 60 patients a day, not 80): a step of a journey takes
-  longer under the proposal and the resource that does it is overloaded (utilisation at or
-  above ``capacity_utilisation``) and more loaded than in the baseline (which may have been
-  overloaded already: the evidence gives both).
+  more of its resource's time under the proposal (service plus ``documentation_min``, the
+  record written after the customer leaves) and the resource that does it is overloaded
+  (utilisation at or above ``capacity_utilisation``) and more loaded than in the baseline
+  (which may have been overloaded already: the evidence gives both).
 - ``shared-staff-overload`` (case C): a pool that staffs several channels works at an
   occupancy above ``shared_occupancy`` on one of them, higher than in the baseline.
 
@@ -245,7 +246,7 @@ def premortem(
         _tail_waits(results, network),
         _rework_loop(journeys, th),
         _capacity_lost(journeys, network, baseline, proposal, th),
-        _phantom_stock(results, th),
+        _phantom_stock(results, network, th),
         _shared_staff_overload(results, network, proposal, th),
     ]
     findings = [replace(f, source=RULES[f.rule][1]) for f in findings]
@@ -410,7 +411,29 @@ def _repeat_visits(
     )
 
 
-def _phantom_stock(results: dict[str, tuple[Result, Result]], th: dict[str, float]) -> Finding:
+def repeat_purchase(network: ServiceNetwork, failed: dict[str, float]) -> dict[str, Any]:
+    """Repeat purchase from the segments' churn model: each failed promise loses its customer
+    with the segment's ``churn_sensitivity``. Per segment with ``customers``: customers lost
+    per period, the change in the share who buy again (lost / customers), and the value lost
+    (lost x ``value_per_customer``)."""
+    out: dict[str, Any] = {}
+    for seg in network.segments:
+        n = failed.get(seg.id, 0.0)
+        if not seg.customers or n <= 0:
+            continue
+        lost = n * seg.churn_sensitivity
+        out[seg.id] = {
+            "failed_promises": n,
+            "customers_lost": lost,
+            "repeat_purchase_change": -lost / seg.customers,
+            "value_lost": lost * seg.value_per_customer,
+        }
+    return out
+
+
+def _phantom_stock(
+    results: dict[str, tuple[Result, Result]], network: ServiceNetwork, th: dict[str, float]
+) -> Finding:
     if "placement" not in results:
         return _not_known("phantom-stock", "placement cannot price these plans")
     b, p = (r.kpis for r in results["placement"])
@@ -426,7 +449,8 @@ def _phantom_stock(results: dict[str, tuple[Result, Result]], th: dict[str, floa
         key=lambda r: (-r[0], r[1], r[2]),
     )
     hit = share > th["phantom_share"] and p.failed_promises > b.failed_promises + 1e-9
-    evidence = {
+    churn = repeat_purchase(network, {k: v.failed_promises for k, v in p.segments.items()})
+    evidence: dict[str, Any] = {
         "failed_promises": [b.failed_promises, p.failed_promises],
         "share_of_demand_at_display_depots": share,
         "value": [b.value, p.value],
@@ -439,6 +463,7 @@ def _phantom_stock(results: dict[str, tuple[Result, Result]], th: dict[str, floa
             }
             for _, d, f, x in rows[:5]
         },
+        "repeat_purchase": churn,
     }
     if rows:
         _, d, f, x = rows[0]
@@ -449,6 +474,13 @@ def _phantom_stock(results: dict[str, tuple[Result, Result]], th: dict[str, floa
             f"believes {x.in_stock_believed:.0%}; customers' cost {b.value:,.0f} -> "
             f"{p.value:,.0f}"
         )
+        if churn:
+            worst = min(churn, key=lambda k: churn[k]["repeat_purchase_change"])
+            msg += (
+                f"; repeat purchase {churn[worst]['repeat_purchase_change']:+.1%} for {worst} "
+                f"({sum(c['customers_lost'] for c in churn.values()):,.0f} customers lost, "
+                f"{sum(c['value_lost'] for c in churn.values()):,.0f} of their value)"
+            )
     else:
         msg = "no order is promised from display stock"
     entities = tuple(dict.fromkeys(d for _, d, _, _ in rows))
@@ -637,34 +669,31 @@ def _capacity_lost(
     evidence: dict[str, Any] = {}
     for jid, (b, p) in journeys.items():
         jb, jp = baseline.journey(network, jid), proposal.journey(network, jid)
-        before = {s.id: s for s in jb.steps}
+        # The resource's time per visit: the customer's service and the record after it.
+        before = {s.id: s.service_min + s.documentation_min for s in jb.steps}
+        after = {s.id: s.service_min + s.documentation_min for s in jp.steps}
         for res, fig in p.resources.items():
             u = fig.get("utilisation", 0.0)
             ub = b.resources.get(res, {}).get("utilisation", 0.0)
             longer = [
                 s.id
                 for s in jp.steps
-                if s.resource == res and s.id in before and s.service_min > before[s.id].service_min
+                if s.resource == res and s.id in before and after[s.id] > before[s.id] + 1e-9
             ]
             if u >= th["capacity_utilisation"] and u > ub + 1e-9 and longer:
                 hit.append(res)
                 evidence[res] = {
                     "journey": jid,
                     "utilisation": [ub, u],
-                    "steps_longer": {
-                        s: [
-                            before[s].service_min,
-                            next(x.service_min for x in jp.steps if x.id == s),
-                        ]
-                        for s in longer
-                    },
+                    "steps_longer": {s: [before[s], after[s]] for s in longer},
                 }
     msg = (
         "; ".join(
             f"{r!r} at utilisation {evidence[r]['utilisation'][0]:.0%} -> "
             f"{evidence[r]['utilisation'][1]:.0%}: "
             + ", ".join(
-                f"{s} {a:g} -> {b:g} min" for s, (a, b) in evidence[r]["steps_longer"].items()
+                f"{s} {a:g} -> {b:g} min of its time"
+                for s, (a, b) in evidence[r]["steps_longer"].items()
             )
             for r in hit
         )

@@ -174,6 +174,16 @@ def _check_simulation_size(
     help="Also simulate this many hours per replication (10 replications): the "
     "distribution of the end-to-end time.",
 )
+@click.option(
+    "--day",
+    "day_reps",
+    type=click.IntRange(1, 20),
+    default=None,
+    metavar="REPLICATIONS",
+    help="Also simulate whole days (this many): each segment's visit, mean and 90th "
+    "percentile, from its arrival profile, the staff's shifts and breaks and the channels "
+    "it can use; and each pool's cases a day (servopt.optimizer.journeys.day).",
+)
 @seed_option("Seed of the simulation (0 <= seed < 2**31).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @reports_errors
@@ -184,6 +194,7 @@ def journey(
     arrivals_per_hour: float | None,
     hours_per_day: float,
     sim_hours: float | None,
+    day_reps: int | None,
     seed: int,
     as_json: bool,
 ) -> None:
@@ -197,9 +208,12 @@ def journey(
       servopt journey instances/case-b-account-opening.yaml
       servopt journey instances/case-b-account-opening.yaml \\
           --plan instances/case-b-account-opening.redesign.plan.yaml --json
+      servopt journey instances/case-d-outpatient.yaml \\
+          --plan instances/case-d-outpatient.all-app.plan.yaml --day 1
     """
     from servopt.models.io import load_plan
     from servopt.optimizer.journeys.analysis import analyse_journey, format_journey
+    from servopt.optimizer.journeys.day import format_day
 
     net = load_network(file)
     plan = load_plan(plan_file, net) if plan_file else None
@@ -236,11 +250,20 @@ def journey(
                 hours=sim_hours,
                 seed=seed,
             )
+    days = {}
+    if day_reps is not None:
+        from servopt.optimizer.journeys.day import simulate_day
+
+        days = {
+            f.journey: simulate_day(net, f.journey, plan, replications=day_reps, seed=seed)
+            for f in figures
+        }
     if as_json:
         data = [
             {
                 **f.to_dict(),
                 **({"simulated": simulated[f.journey].to_dict()} if f.journey in simulated else {}),
+                **({"day": days[f.journey].to_dict()} if f.journey in days else {}),
             }
             for f in figures
         ]
@@ -257,6 +280,8 @@ def journey(
                 f" min; p50 {p['p50']:.0f}, p90 {p['p90']:.0f}, p95 {p['p95']:.0f} min;"
                 f" failure rate {sim.failure_rate[0]:.1%}"
             )
+        if f.journey in days:
+            click.echo(format_day(days[f.journey]))
 
 
 @click.command()

@@ -288,6 +288,8 @@ def _figures(
     ids, p, fail = _chain(journey, probs)
     v = _visits(journey, p, probs)
     service = np.array([s.service_min * (speed or {}).get(s.id, 1.0) for s in journey.steps])
+    # The resource is busy for the service and the record written after the customer leaves.
+    busy = service + np.array([s.documentation_min for s in journey.steps])
     dept = [s.department for s in journey.steps]
     handoffs = float(
         sum(v[i] * p[i, j] for i in range(len(ids)) for j in range(len(ids)) if dept[i] != dept[j])
@@ -311,11 +313,11 @@ def _figures(
             )
         by_res: dict[str, list[int]] = {}
         for k, s in enumerate(journey.steps):
-            if s.resource is not None and service[k] > 0:
+            if s.resource is not None and busy[k] > 0:
                 by_res.setdefault(s.resource, []).append(k)
         for res, ks in by_res.items():
             rate = lam * float(v[ks].sum())  # per hour
-            work = lam * float(v[ks] @ service[ks]) / 60.0  # Erlangs
+            work = lam * float(v[ks] @ busy[ks]) / 60.0  # Erlangs
             if rate <= 0:
                 continue
             mean_s = work * 60.0 / rate  # minutes
@@ -535,14 +537,15 @@ def allocate_capacity(
     return plan, tuple(taken)
 
 
-def _with_extra(plan: Plan, network: ServiceNetwork, pool: str) -> Plan:
+def _with_extra(plan: Plan, network: ServiceNetwork, pool: str, extra: int = 1) -> Plan:
+    """The plan with ``extra`` more people in ``pool`` (its other changes kept)."""
     from servopt.models.plan import PoolChange
 
     now = plan.headcounts(network)[pool]
     changes = list(plan.pool_changes)
     for k, c in enumerate(changes):
         if c.pool == pool:
-            changes[k] = c.model_copy(update={"headcount": now + 1})
+            changes[k] = c.model_copy(update={"headcount": now + extra})
             return plan.replace(pool_changes=changes)
-    changes.append(PoolChange(pool=pool, headcount=now + 1))
+    changes.append(PoolChange(pool=pool, headcount=now + extra))
     return plan.replace(pool_changes=changes)
