@@ -44,6 +44,8 @@ class SegmentWaits(Kpis):
     ``mean_wait_h`` and ``p90_wait_h`` weigh each site's expected wait by its demand: 90% of
     the segment's demand is at sites whose expected wait is at most ``p90_wait_h`` (a tail
     across the segment's sites, not within one site's wait); ``max_wait_h``: the worst site.
+    ``failed_promises``: the segment's orders per period promised from display stock that
+    fail (:func:`phantom_gap`).
     """
 
     sites: int
@@ -52,6 +54,7 @@ class SegmentWaits(Kpis):
     max_wait_h: float | None
     downtime_cost: float
     p90_wait_h: float | None = None
+    failed_promises: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,7 @@ def evaluate_decision(
             max_wait_h=float(waits[w > 0].max()) if has else None,
             downtime_cost=float((downtime_ij[:, idx] * x[:, idx]).sum()),
             p90_wait_h=weighted_quantile(waits, w, 0.9) if has else None,
+            failed_promises=float(failed_ijp[:, idx, :].sum()),
         )
     stockout = terms.demand @ (1.0 - terms.alpha) * terms.stock_model
     failed = float(failed_ijp.sum())
