@@ -10,8 +10,10 @@ network's main decision (placement where there are depots and parts demand, else
 where segments bring contacts, else dispatch) with the proposal on it; the pre-mortem of the
 proposal; the joint plan where there is field work to plan (:mod:`servopt.optimizer.joint`),
 else the frontier's knee, as the recommended plan; and the KPIs to monitor, each with today's
-figure, the proposal's, the recommended plan's and a target with its reason.
-:mod:`servopt.optimizer.report` writes it as one HTML file.
+figure, the proposal's, the recommended plan's and a target with its reason. Where the
+segments walking a journey have arrival profiles, each plan's day of the journey is
+simulated (:mod:`servopt.optimizer.journeys.day`) and each segment's visit, mean and 90th
+percentile, is one of those KPIs. :mod:`servopt.optimizer.report` writes it as one HTML file.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from servopt.models.describe import describe
+from servopt.models.errors import BadInputError
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
 from servopt.optimizer.frontier import Frontier
@@ -67,6 +70,7 @@ class Assessment:
     monitor: tuple[Monitor, ...]
     seconds: float
     notes: tuple[str, ...] = field(default_factory=tuple)
+    days: dict[str, dict[str, Any]] = field(default_factory=dict)  # plan -> journey -> JourneyDay
 
     def to_dict(self) -> dict[str, Any]:
         from servopt.optimizer.result import json_ready
@@ -219,6 +223,16 @@ def assess(
 
     rec_results, prop_results = priced(rec_plan), priced(proposal)
     monitor = _monitor(network, today, prop_results, rec_results, joint_plan, proposal)
+    days: dict[str, dict[str, Any]] = {}
+    if network.journeys:
+        say("a day of each journey, per segment")
+        days = _days(
+            network,
+            {"today": today_plan, "proposal": proposal, "recommended": rec_plan},
+            params.seed,
+            notes,
+        )
+        monitor.extend(_day_monitor(days))
     for jid, f in journeys.items():
         g = journeys_proposal.get(jid)
         monitor.append(
@@ -248,7 +262,57 @@ def assess(
         monitor=tuple(monitor),
         seconds=time.perf_counter() - start,
         notes=tuple(notes),
+        days=days,
     )
+
+
+def _days(
+    network: ServiceNetwork, plans: dict[str, Plan | None], seed: int, notes: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Each journey's simulated day under each plan (two replications), where the network
+    gives what the simulation needs (arrival profiles); otherwise a note says why not."""
+    from servopt.optimizer.journeys.day import simulate_day
+
+    out: dict[str, dict[str, Any]] = {}
+    for name, plan in plans.items():
+        if plan is None:
+            continue
+        for j in network.journeys:
+            try:
+                day = simulate_day(network, j.id, plan, replications=2, seed=seed)
+            except BadInputError as err:
+                if name == "today":
+                    notes.append(f"no simulated day of journey {j.id!r}: {err}")
+                continue
+            out.setdefault(name, {})[j.id] = day
+    return out
+
+
+def _day_monitor(days: dict[str, dict[str, Any]]) -> list[Monitor]:
+    """Each segment's visit over a simulated day, mean and 90th percentile, against its
+    target."""
+    out = []
+    for jid, today in days.get("today", {}).items():
+        for seg, f in today.segments.items():
+            for stat, label in (("mean_min", "visit"), ("p90_min", "visit p90")):
+
+                def of(plan: str, jid: str = jid, seg: str = seg, stat: str = stat) -> float | None:
+                    d = days.get(plan, {}).get(jid)
+                    return None if d is None else getattr(d.segments[seg], stat)
+
+                out.append(
+                    Monitor(
+                        f"{label}, {jid} {seg}",
+                        "min",
+                        of("today"),
+                        of("proposal"),
+                        of("recommended"),
+                        f"<= {f.target_min:g}",
+                        "the segment's own visit over a simulated day (queues over the day, "
+                        "shifts and breaks, the channels it can use), not the average of all",
+                    )
+                )
+    return out
 
 
 def _monitor(

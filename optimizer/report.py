@@ -134,11 +134,14 @@ def frontier_chart(a: Assessment) -> str:
 
 def waits_charts(a: Assessment) -> list[str]:
     """Waits per segment, mean and 90th percentile, today / proposal / recommended: one chart
-    for parts waits (placement, hours) and one for contact waits (staffing, minutes)."""
+    for parts waits (placement, hours), one for contact waits (staffing, minutes), and one
+    for each of the mean and 90th percentile of the visit over a simulated day (journeys)."""
     out = []
     for prefix, title in (
         ("parts wait, ", "parts waits per segment: mean and 90th percentile"),
         ("contact wait, ", "contact waits per segment: 90th percentile"),
+        ("visit, ", "visit per segment over a simulated day: mean"),
+        ("visit p90, ", "visit per segment over a simulated day: 90th percentile"),
     ):
         rows = [m for m in a.monitor if m.kpi.startswith(prefix)]
         if rows:

@@ -23,7 +23,9 @@ apart, mean and 90th percentile:
   that channel's service time. Segments without a usable channel are reported as an error.
 
 :func:`fewest_staff_for_target` searches the fewest extra people in one pool for which every
-segment's mean visit meets its target.
+segment's mean visit meets its target. (Adding people is not always the answer: a common lunch
+hour or a clinic that opens an hour after its first patients makes a queue that no head count
+removes; ``SegmentDay.queued_min`` shows where each segment's visit goes.)
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ class SegmentDay:
         Share of visits within the target.
     channels
         Share of the segment's channel steps done through each channel.
+    queued_min
+        Minutes a customer of the segment spends in line at each resource (pool, or
+        ``channel:ID`` for self-service machines), over the whole visit: where the visit goes.
     """
 
     segment: str
@@ -75,6 +80,7 @@ class SegmentDay:
     target_min: float
     within_target: float
     channels: dict[str, float] = field(default_factory=dict)
+    queued_min: dict[str, float] = field(default_factory=dict)
 
     @property
     def meets_target(self) -> bool:
@@ -304,6 +310,7 @@ def simulate_day(
     visits: dict[str, list[float]] = {s.id: [] for s in segments}
     arrived: dict[str, list[int]] = {s.id: [] for s in segments}
     used: dict[str, dict[str, int]] = {s.id: {} for s in segments}
+    queued: dict[str, dict[str, float]] = {s.id: {} for s in segments}  # minutes in line
     busy: dict[str, float] = {}
     cases: dict[str, int] = {}
     last: dict[str, list[float]] = {}
@@ -356,7 +363,9 @@ def simulate_day(
                 service = rng.exponential(srv.service_min) if srv.service_min > 0 else 0.0
                 if srv.key in res:
                     with res[srv.key].request(priority=0) as req:
+                        asked = env.now
                         yield req
+                        queued[seg][srv.key] = queued[seg].get(srv.key, 0.0) + env.now - asked
                         yield env.timeout(service)
                         done_at = env.now
                         if srv.documentation_min > 0:
@@ -403,8 +412,16 @@ def simulate_day(
         for s in segments
     }
 
-    def summary(seg: str, times: list[float], n: float, tgt: float, chans: dict[str, int]) -> Any:
+    def summary(
+        seg: str,
+        times: list[float],
+        n: float,
+        tgt: float,
+        chans: dict[str, int],
+        lines: dict[str, float],
+    ) -> Any:
         a = np.asarray(times) if times else np.array([math.inf])
+        done = max(len(times), 1)
         pct = np.percentile(a, _PERCENTILES)
         total = sum(chans.values())
         return SegmentDay(
@@ -416,22 +433,35 @@ def simulate_day(
             tgt,
             float((a <= tgt).mean()),
             {ch: k / total for ch, k in sorted(chans.items())} if total else {},
+            {k: w / done for k, w in sorted(lines.items())},
         )
 
     per_seg = {
-        s.id: summary(s.id, visits[s.id], float(np.mean(arrived[s.id])), target[s.id], used[s.id])
+        s.id: summary(
+            s.id,
+            visits[s.id],
+            float(np.mean(arrived[s.id])),
+            target[s.id],
+            used[s.id],
+            queued[s.id],
+        )
         for s in segments
     }
     everyone_chans: dict[str, int] = {}
     for u in used.values():
         for ch, k in u.items():
             everyone_chans[ch] = everyone_chans.get(ch, 0) + k
+    everyone_lines: dict[str, float] = {}
+    for q in queued.values():
+        for key, w in q.items():
+            everyone_lines[key] = everyone_lines.get(key, 0.0) + w
     everyone = summary(
         "everyone",
         [t for v in visits.values() for t in v],
         float(sum(np.mean(v) for v in arrived.values())),
         min(target.values()),
         everyone_chans,
+        everyone_lines,
     )
     _ids, p, _ = _chain(journey)
     v = _visits(journey, p)
@@ -475,6 +505,13 @@ def format_day(day: JourneyDay) -> str:
             f"  {s.segment:<26}{s.customers:>8,.0f}{s.mean_min:>6.0f} m{s.p90_min:>6.0f} m"
             f"{s.target_min:>6.0f} m{s.within_target:>8.0%}  {chans}"
         )
+    for s in day.segments.values():
+        where = ", ".join(
+            f"{k.removeprefix('channel:')} {w:.0f}"
+            for k, w in sorted(s.queued_min.items(), key=lambda kv: -kv[1])
+            if w >= 0.5
+        )
+        lines.append(f"  {s.segment} in line (min): {where or 'nowhere'}")
     lines.append(
         f"  {'pool':<26}{'staff':>8}{'min/case':>9}{'cases/day':>10}{'in shift':>9}"
         f"{'busy':>7}{'overtime':>10}"

@@ -123,3 +123,36 @@ def test_cli_assess_writes_the_report_and_refuses_bad_input(tmp_path: Path) -> N
     assert data["recommended"] and data["premortem"]["findings"]
     bad = CliRunner().invoke(main, ["assess", str(tmp_path / "none.yaml"), "--out", str(out)])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_a_journey_with_arrival_profiles_gets_each_segments_visit_over_a_day() -> None:
+    """Case D at 5% of its size: the report shows every segment's visit under today's plan and
+    the proposal, mean and 90th percentile, as KPIs and as charts."""
+    from servopt.models import load_network, load_plan
+    from tests.conftest import REPO
+
+    full = load_network(REPO / "instances" / "case-d-outpatient.yaml")
+    net = full.replace(
+        segments=[
+            s.model_copy(update={"demand_per_day": s.demand_per_day * 0.05}) for s in full.segments
+        ],
+        pools=[
+            p.model_copy(update={"headcount": max(1, round(p.headcount * 0.05))})
+            if p.headcount
+            else p
+            for p in full.pools
+        ],
+    )
+    proposal = load_plan(REPO / "instances" / "case-d-outpatient.all-app.plan.yaml", full).replace(
+        pool_changes=[PoolChange(pool="registration-clerks", headcount=1)]
+    )
+    a = assess(net, proposal, SolveParams(time_limit_s=60, seed=2), frontier_points=3)
+    assert set(a.days) >= {"today", "proposal"}
+    visits = {m.kpi: m for m in a.monitor if m.kpi.startswith("visit")}
+    no_phone = visits["visit, outpatient-visit over-60-no-smartphone"]
+    assert no_phone.proposal is not None and no_phone.today is not None
+    assert no_phone.proposal > no_phone.today  # the segment the app left out
+    assert visits["visit p90, outpatient-visit over-60-no-smartphone"].proposal > no_phone.proposal
+    page = render_html(a)
+    assert "visit per segment over a simulated day: mean" in page
+    assert "90th percentile" in page
