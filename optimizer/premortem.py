@@ -460,6 +460,7 @@ def _phantom_stock(
                 "in_stock_believed": x.in_stock_believed,
                 "in_stock_real": x.in_stock_real,
                 "failed_promises": x.failed_promises,
+                "wait_h": x.wait_h,
             }
             for _, d, f, x in rows[:5]
         },
@@ -471,7 +472,8 @@ def _phantom_stock(
             f"{p.failed_promises:,.0f} orders a period ({share:.1%} of the demand at depots "
             f"with display stock) are promised from display units and fail; worst {d}/{f}: "
             f"{x.display:g} on show, in stock {x.in_stock_real:.0%} of requests where the plan "
-            f"believes {x.in_stock_believed:.0%}; customers' cost {b.value:,.0f} -> "
+            f"believes {x.in_stock_believed:.0%}, and a failed promise waits {x.wait_h:g} h "
+            f"for replenishment; customers' cost {b.value:,.0f} -> "
             f"{p.value:,.0f}"
         )
         if churn:

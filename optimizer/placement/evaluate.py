@@ -81,13 +81,15 @@ class PhantomStock(Kpis):
     """One depot and family whose display units a plan promises from
     (``Plan.promise_display_stock``): the units on show, the safety stock the model holds, the
     probability a request finds a part to sell as the plan believes it and as it is, and the
-    promises that fail per period (units)."""
+    promises that fail per period (units), each waiting ``wait_h`` (the depot's stock-out
+    delay: its replenishment or expedited lead time)."""
 
     display: float
     safety_stock: float
     in_stock_believed: float
     in_stock_real: float
     failed_promises: float
+    wait_h: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -421,6 +423,7 @@ def _phantom(
                 in_stock_believed=float(terms.alpha[k]),
                 in_stock_real=float(terms.alpha[k] - gap[i, k]),
                 failed_promises=float(failed[i, k]),
+                wait_h=float(terms.delay_h[i]),
             )
             for k, p in enumerate(terms.families)
             if terms.display[i, k] > 0
