@@ -48,7 +48,9 @@ def test_case_d_all_app_shows_endless_waits_and_the_violations():
     net = load_network(CASE_D)
     c = compare(net, [("today", Plan()), ("all-app", load_plan(CASE_D_APP, net))])
     assert math.isinf(c.row("staffing.segments.over-60-no-smartphone.wait_min")[1])
-    assert c.row("staffing.violations") == (0.0, 2.0)
+    # The phones, staffed by what is left of the registration clerks (16 of 70), overflow.
+    assert c.row("staffing.violations") == (0.0, 1.0)
+    assert c.row("staffing.channels.phone-booking.occupancy")[1] > 1.0
     assert any("placement left out: no site has parts demand" in n for n in c.notes)
 
 
