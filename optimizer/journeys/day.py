@@ -43,6 +43,7 @@ from servopt.models.errors import BadInputError, Problem
 from servopt.models.network import ServiceNetwork
 from servopt.models.plan import Plan
 from servopt.optimizer.journeys.analysis import _chain, _visits, _with_extra
+from servopt.optimizer.journeys.simulate import next_step
 from servopt.optimizer.result import json_ready
 
 _PERCENTILES = (50, 90)
@@ -377,15 +378,7 @@ def simulate_day(
                     finish[srv.key] = max(finish.get(srv.key, 0.0), done_at)
                 else:
                     yield env.timeout(service)
-                failed = rng.random() < st.failure_prob
-                nxt = None
-                if not failed:
-                    u, acc = rng.random(), 0.0
-                    for target, p in outs[k]:
-                        acc += p
-                        if u < acc:
-                            nxt = target
-                            break
+                _failed, nxt = next_step(rng, st.failure_prob, outs[k])
                 if nxt is None:
                     visits[seg].append(env.now - came)
                     return

@@ -124,6 +124,19 @@ def simulate_journey(
     )
 
 
+def next_step(rng: np.random.Generator, failure_prob: float, outs: list[tuple[Any, float]]) -> Any:
+    """(failed, the next step or ``None`` when the case ends) after a step: the failure is
+    drawn first, then a transition by its probability (the rest ends the journey)."""
+    if rng.random() < failure_prob:
+        return True, None
+    u, acc = rng.random(), 0.0
+    for target, p in outs:
+        acc += p
+        if u < acc:
+            return False, target
+    return False, None
+
+
 def _journey_replication(
     rng: np.random.Generator,
     start: str,
@@ -156,15 +169,7 @@ def _journey_replication(
                     yield env.timeout(service)
             else:
                 yield env.timeout(service)
-            failed = rng.random() < st.failure_prob
-            nxt = None
-            if not failed:
-                u, acc = rng.random(), 0.0
-                for target, p in outs.get(step, []):
-                    acc += p
-                    if u < acc:
-                        nxt = target
-                        break
+            failed, nxt = next_step(rng, st.failure_prob, outs.get(step, []))
             if failed or nxt is None:
                 if arrived >= warm:
                     done.append((env.now - arrived, failed))
