@@ -209,6 +209,16 @@ def _servers(
     for step in journey.steps:
         if step.resource in pools:
             p = pools[step.resource]
+            if heads.get(p.id, 0) <= 0:
+                raise BadInputError(
+                    [
+                        Problem(
+                            f"journeys[{journey.id}].steps[{step.id}].resource",
+                            f"pool {p.id!r} has nobody under the plan, so nobody does step "
+                            f"{step.id!r}: staff it or give the step another resource",
+                        )
+                    ]
+                )
             out.append({"": _Server(p.id, step.service_min, step.documentation_min, None, p.id)})
         elif step.resource in channels and step.resource in segment.channels:
             srv = through(step.resource, step, True)

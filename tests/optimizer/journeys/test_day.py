@@ -92,6 +92,16 @@ def test_a_segment_left_without_a_channel_is_named(small):
     assert "segments[over-60-no-smartphone].channels" in text and "window" in text
 
 
+def test_a_step_whose_pool_has_nobody_is_named(small):
+    with pytest.raises(BadInputError, match=r"steps\[pharmacy\].resource"):
+        simulate_day(
+            small,
+            "outpatient-visit",
+            Plan(pool_changes=(PoolChange(pool="pharmacists", headcount=0),)),
+            replications=1,
+        )
+
+
 def test_same_seed_same_day_and_the_seed_matters(small):
     a = simulate_day(small, "outpatient-visit", replications=1, seed=5)
     b = simulate_day(small, "outpatient-visit", replications=1, seed=5)
