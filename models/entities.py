@@ -23,6 +23,7 @@ A value beyond its bound is refused on load with the field, the value and the bo
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -190,6 +191,22 @@ class Segment(Entity):
     sla_onsite_h: PosDuration | None = None
     max_wait_h: PosDuration | None = None
     priority: NonNegInt = 0
+
+    def churn_from(self, misses: float) -> tuple[float, float | None, float]:
+        """What ``misses`` broken promises a period cost the segment: the customers lost
+        (each miss loses its customer with ``churn_sensitivity``), the change in the share of
+        its ``customers`` who buy again (``None`` without a customer count), and the value
+        lost (x ``value_per_customer``)."""
+        lost = misses * self.churn_sensitivity
+        change = -lost / self.customers if self.customers else None
+        return lost, change, lost * self.value_per_customer
+
+    def value_on(self, channels: Iterable[str]) -> float:
+        """The part of the segment's value that rides on ``channels``: customers x
+        ``value_per_customer`` x the weight its ``channel_preference`` gives them (case C:
+        delivery and installation weigh 60% of the decision)."""
+        weight = sum(self.channel_preference.get(c, 0.0) for c in set(channels))
+        return self.customers * self.value_per_customer * weight
 
 
 class Depot(Entity):

@@ -315,6 +315,17 @@ def _day_monitor(days: dict[str, dict[str, Any]]) -> list[Monitor]:
     return out
 
 
+def _segment_figure(seg: str, what: str) -> Callable[[Any], float | None]:
+    """A :class:`~servopt.optimizer.joint.SegmentYear` figure of a plan's year, if it has
+    the segment."""
+
+    def get(f: Any) -> float | None:
+        y = f.segments.get(seg)
+        return None if y is None else getattr(y, what)
+
+    return get
+
+
 def _monitor(
     network: ServiceNetwork,
     today: dict[str, Result],
@@ -434,6 +445,28 @@ def _monitor(
                 "hidden expediting eats visible savings (hidden-expediting)",
             ),
         ]
+        for seg in network.segments:
+            years = [f.segments[seg.id] for f in figs.values() if seg.id in f.segments]
+            if not years:
+                continue
+            rows += [
+                (
+                    f"field jobs on time, {seg.id}",
+                    "share",
+                    _segment_figure(seg.id, "attainment"),
+                    "no lower than the recommended plan's",
+                    "each miss may lose the customer (churn_sensitivity)",
+                ),
+                (
+                    f"customers lost to field misses a year, {seg.id}",
+                    "customers",
+                    _segment_figure(seg.id, "customers_lost"),
+                    "no higher than the recommended plan's",
+                    f"repeat purchase: the segment's field channels carry "
+                    f"{years[0].field_value:,.0f} {network.currency} of its customers' value "
+                    "(channel_preference)",
+                ),
+            ]
         for label, unit, get, target, why in rows:
             out.append(
                 Monitor(

@@ -158,6 +158,28 @@ class DaySpread(Kpis):
 
 
 @dataclass(frozen=True)
+class SegmentYear(Kpis):
+    """One segment's field jobs a year under a plan (from the sample days' SLA figures) and
+    what the misses cost it by its churn model
+    (:meth:`~servopt.models.entities.Segment.churn_from`).
+
+    ``misses``: jobs due (dispatch's ``with_deadline``: served with a deadline, or dropped
+    past it) that are not on time; ``attainment``: on time over jobs due; ``field_value``: the
+    part of the segment's value that rides on its field channels (delivery, field visits) by
+    its ``channel_preference`` (:meth:`~servopt.models.entities.Segment.value_on`).
+    """
+
+    jobs: float
+    on_time: float
+    misses: float
+    attainment: float | None
+    customers_lost: float
+    repeat_purchase_change: float | None
+    value_lost: float
+    field_value: float
+
+
+@dataclass(frozen=True)
 class YearFigures(Kpis):
     """A plan priced per year on the whole model (module docstring).
 
@@ -170,6 +192,8 @@ class YearFigures(Kpis):
     ``contracted``, ``routes``, ``repeat_visits``, ``part_returns``, ``deferred``,
     ``overtime``, ``beyond_cap``. ``per_day``: the sample days' dispatch cost and downtime.
     ``first_time_fix``: the share of served jobs fixed at the first visit (expected).
+    ``segments``: each segment's field jobs, misses and the customers they lose
+    (:class:`SegmentYear`).
     """
 
     name: str
@@ -188,6 +212,7 @@ class YearFigures(Kpis):
     drops_per_day: float
     per_day: dict[str, DaySpread]
     working_days: int
+    segments: dict[str, SegmentYear] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -454,7 +479,38 @@ def price_year(
             "value": DaySpread.of([d.value for d in days]),
         },
         working_days=n,
+        segments=_segment_years(network, days, n),
     )
+
+
+def _segment_years(
+    network: ServiceNetwork, days: tuple[DispatchKpis, ...], n: int
+) -> dict[str, SegmentYear]:
+    """Each segment's field jobs a year from the sample days' SLA figures (module docstring)."""
+    from servopt.models.entities import ChannelKind
+
+    field_kinds = {ChannelKind.DELIVERY, ChannelKind.FIELD_VISIT}
+    field_channels = [c.id for c in network.channels if c.kind in field_kinds]
+    k = len(days)
+    out = {}
+    for seg in network.segments:
+        figs = [d.sla[seg.id] for d in days if d.sla and seg.id in d.sla]
+        if not figs:
+            continue
+        due = sum(f.with_deadline for f in figs)  # served with a deadline, dropped past it
+        misses = sum(f.with_deadline - f.on_time for f in figs) / k * n
+        lost, change, value = seg.churn_from(misses)
+        out[seg.id] = SegmentYear(
+            jobs=sum(f.jobs for f in figs) / k * n,
+            on_time=sum(f.on_time for f in figs) / k * n,
+            misses=misses,
+            attainment=sum(f.on_time for f in figs) / due if due else None,
+            customers_lost=lost,
+            repeat_purchase_change=change,
+            value_lost=value,
+            field_value=seg.value_on(field_channels),
+        )
+    return out
 
 
 # -- the decisions' links ---------------------------------------------------------------------

@@ -412,21 +412,21 @@ def _repeat_visits(
 
 
 def repeat_purchase(network: ServiceNetwork, failed: dict[str, float]) -> dict[str, Any]:
-    """Repeat purchase from the segments' churn model: each failed promise loses its customer
-    with the segment's ``churn_sensitivity``. Per segment with ``customers``: customers lost
-    per period, the change in the share who buy again (lost / customers), and the value lost
-    (lost x ``value_per_customer``)."""
+    """Repeat purchase from the segments' churn model (:meth:`Segment.churn_from`): each
+    failed promise loses its customer with the segment's ``churn_sensitivity``. Per segment
+    with ``customers``: customers lost per period, the change in the share who buy again, and
+    the value lost."""
     out: dict[str, Any] = {}
     for seg in network.segments:
         n = failed.get(seg.id, 0.0)
         if not seg.customers or n <= 0:
             continue
-        lost = n * seg.churn_sensitivity
+        lost, change, value = seg.churn_from(n)
         out[seg.id] = {
             "failed_promises": n,
             "customers_lost": lost,
-            "repeat_purchase_change": -lost / seg.customers,
-            "value_lost": lost * seg.value_per_customer,
+            "repeat_purchase_change": change,
+            "value_lost": value,
         }
     return out
 

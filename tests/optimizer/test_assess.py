@@ -93,6 +93,8 @@ def test_the_report_has_every_stage_its_figures_and_nothing_to_fetch() -> None:
         assert h in page
     assert a.recommended == "joint plan"
     assert {m.kpi for m in a.monitor} >= {"first-time fix", "leavers a year"}
+    lost = [m for m in a.monitor if m.kpi.startswith("customers lost to field misses")]
+    assert lost and all(m.today is not None and m.today >= 0 for m in lost)
 
 
 def test_cli_assess_writes_the_report_and_refuses_bad_input(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from servopt.models import ServiceNetwork
+from servopt.models import ServiceNetwork, load_network
 from servopt.models.errors import BadInputError
 from servopt.models.generate import generate_data, sample_days, working_days_per_year
 from servopt.models.io import save
@@ -271,6 +271,16 @@ def test_case_a_end_to_end_the_proposal_costs_more_and_the_joint_plan_beats_it(
     assert trained["cost_parts"]["training"] > 0
     assert trained["first_time_fix"] > prop["first_time_fix"]
     assert trained["cost"] < prop["cost"] and trained["value"] < prop["value"]
+    # each segment's field misses and the customers they lose, by its churn model
+    net = load_network(inst / "case-a-aftersales.yaml")
+    churn = {s.id: s.churn_sensitivity for s in net.segments}
+    for name in ("today", "case-a-cost-only"):
+        for seg, y in fig[name]["segments"].items():
+            assert 0 <= y["on_time"] <= y["jobs"]
+            assert y["customers_lost"] == pytest.approx(y["misses"] * churn[seg])
+    assert sum(y["misses"] for y in prop["segments"].values()) >= sum(
+        y["misses"] for y in joint["segments"].values()
+    )
 
 
 def _trainable(cost: float) -> ServiceNetwork:
