@@ -79,11 +79,11 @@ def generate_data(
     weights = rng.uniform(0.5, 1.5, size=depots)
     caps = np.ceil(weights / max(weights.sum(), 1e-12) * total * capacity_ratio)
     fixed = np.round(rng.uniform(40_000.0, 120_000.0, size=depots), 0)
-    own = np.random.Generator(np.random.PCG64([seed, 1]))
+    sizing = np.random.Generator(np.random.PCG64([seed, 1]))
     if capacity_share is not None:
-        caps = np.ceil(own.uniform(*capacity_share, size=depots) * total)
+        caps = np.ceil(sizing.uniform(*capacity_share, size=depots) * total)
     if tuple(fixed_cost_range) != (40_000.0, 120_000.0):
-        fixed = np.round(own.uniform(*fixed_cost_range, size=depots), 0)
+        fixed = np.round(sizing.uniform(*fixed_cost_range, size=depots), 0)
 
     data: dict[str, Any] = {
         "name": name or f"generated-s{sites}-d{depots}-t{technicians}-seed{seed}",

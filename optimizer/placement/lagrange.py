@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -58,6 +57,7 @@ MAX_STEPS = 1_500
 #: Local search: the closed depots tried per move (by their Lagrangian cost per capacity).
 OPEN_CANDIDATES = 8
 
+
 @dataclass(frozen=True)
 class Cflp:
     """The classic CFLP's arrays, on the sites with demand only."""
@@ -73,6 +73,7 @@ class Cflp:
     @property
     def total(self) -> float:
         return float(self.demand.sum())
+
 
 def classic_cflp(terms: PlacementTerms) -> Cflp | None:
     """The CFLP arrays when ``terms`` is exactly the classic capacitated facility location
@@ -107,6 +108,7 @@ def classic_cflp(terms: PlacementTerms) -> Cflp | None:
         sites=active,
     )
 
+
 def depot_values(d: Cflp, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """v_i(u) for every depot and the knapsack's fill x (I, J') if it opens."""
     r = d.cost - u[None, :]
@@ -118,6 +120,7 @@ def depot_values(d: Cflp, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x = np.zeros_like(r)
     np.put_along_axis(x, order, take, axis=1)
     return d.fixed + (rs * take).sum(axis=1), x
+
 
 def cover(
     v: np.ndarray, q: np.ndarray, need: float, must: np.ndarray, may: np.ndarray
@@ -134,7 +137,7 @@ def cover(
     if float(q[cand].sum()) < left * (1 - 1e-12):
         return math.inf, None
     step = max(1.0, left / GRID)
-    n = max(1, int(math.floor(left / step * (1 - 1e-12))))
+    n = max(1, math.floor(left / step * (1 - 1e-12)))
     w = np.ceil(q[cand] / step - 1e-9).astype(np.int64)
     dp = np.full(n + 1, math.inf)
     dp[0] = 0.0
@@ -155,6 +158,7 @@ def cover(
             y[cand[k]] = True
             c = max(0, c - int(w[k]))
     return value + float(dp[n]), y
+
 
 @dataclass
 class Search:
@@ -311,18 +315,16 @@ class Search:
                 fix_open[i] = True
         return fix_open, fix_closed
 
+
 def initial_multipliers(d: Cflp) -> np.ndarray:
     """u_j: the cheapest cost of serving j with each depot's fixed cost spread over its
     capacity (a price at which a full, cheap depot breaks even)."""
     per_unit = d.fixed / np.maximum(d.capacity, 1e-300)
     return np.min(d.cost + per_unit[:, None] * d.demand[None, :], axis=0)
 
-def lagrangian_search(
-    d: Cflp, deadline: float, gap: float, max_steps: int = MAX_STEPS
-) -> Search:
+
+def lagrangian_search(d: Cflp, deadline: float, gap: float, max_steps: int = MAX_STEPS) -> Search:
     """Bound and plan: subgradient with the heuristic and local search (module docstring)."""
     s = Search(d, deadline)
     s.subgradient(initial_multipliers(d), max_steps, gap)
     return s
-
-Pricer = Callable[[np.ndarray], float]

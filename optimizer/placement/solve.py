@@ -787,8 +787,8 @@ def _solve_classic(
             Status.NO_SOLUTION,
             time.perf_counter() - start,
             diagnostics=(
-                f"no plan within the time limit of {params.time_limit_s:g} s: the Lagrangian "
-                "search priced no depot set",
+                f"no plan found within the time limit of {params.time_limit_s:g} s: the "
+                "Lagrangian search priced no depot set",
             ),
             params=params,
             solver="lagrangian",
@@ -808,8 +808,7 @@ def _solve_classic(
     if gap > params.mip_gap and undecided > 0 and deadline - time.perf_counter() > 1.0:
         reduced = dataclasses.replace(
             terms,
-            forced_open=terms.forced_open
-            | {terms.depots[i] for i in np.flatnonzero(fix_open)},
+            forced_open=terms.forced_open | {terms.depots[i] for i in np.flatnonzero(fix_open)},
             forced_closed=terms.forced_closed
             | {terms.depots[i] for i in np.flatnonzero(fix_closed)},
         )
@@ -882,7 +881,9 @@ def _solve_classic(
         objective=objective_values(options, best_kpis.cost, best_kpis.value),
         bound=bound,
         gap=gap,
-        plan=placement_plan(terms, best, name=f"{network.name}-placement-{options.objective.value}"),
+        plan=placement_plan(
+            terms, best, name=f"{network.name}-placement-{options.objective.value}"
+        ),
         kpis=dataclasses.replace(
             best_kpis, model=model, stages_s={k: round(v, 3) for k, v in stages.items()}
         ),
