@@ -184,6 +184,7 @@ def memory(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Peak RSS of one solve, each in a fresh process."""
     rows = []
     cases = [("cflp", False), ("full", False)] + ([("cflp", True)] if args.before else [])
+    cases = [c for c in cases if args.models is None or c[0] in args.models.split(",")]
     for model, before in cases:
         cmd = [
             sys.executable,
@@ -197,7 +198,8 @@ def memory(args: argparse.Namespace) -> list[dict[str, Any]]:
         print(
             f"{args.sites} sites x {args.depots} depots, {model}"
             f"{' (whole-model MILP path)' if before else ''}: peak RSS "
-            f"{row['peak_rss_mb']:,.0f} MB, {row['runtime_s']:.1f} s, {row['status']}, gap "
+            f"{row['peak_rss_mb']:,.0f} MB (HiGHS {row['solver_peak_rss_mb']:,.0f} MB), "
+            f"{row['runtime_s']:.1f} s, {row['status']}, gap "
             f"{_pct(row['gap'])}",
             flush=True,
         )
@@ -215,6 +217,7 @@ def child(spec: str) -> None:
     options = PlacementOptions.cflp() if model == "cflp" else PlacementOptions()
     r, elapsed, violations = solve(net, options, SolveParams(time_limit_s=limit), before=before)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    solver_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     row = {
         "model": model,
         "path": "whole-model milp" if before else "default",
@@ -222,6 +225,7 @@ def child(spec: str) -> None:
         "depots": depots,
         "time_limit_s": limit,
         "peak_rss_mb": round(peak_kb / 1024, 1),
+        "solver_peak_rss_mb": round(solver_kb / 1024, 1),
         "runtime_s": round(elapsed, 2),
         "status": r.status.value,
         "gap": r.gap,
@@ -246,6 +250,7 @@ def main() -> int:
     ap.add_argument("--depots", type=int, default=None)
     ap.add_argument("--before", action="store_true")
     ap.add_argument("--memory", action="store_true")
+    ap.add_argument("--models", default=None, help="--memory: cflp,full (default both)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()

@@ -484,7 +484,10 @@ def _solve(
 
     # Cost is always optimised; "weighted" adds the downtime, "value" caps it at its minimum.
     wc, wv = 1.0, (value_weight if objective is Objective.WEIGHTED else 0.0)
-    if len(terms.depots) * int((terms.total_demand > 0).sum()) >= LAGRANGE_ABOVE:
+    n_pairs = len(terms.depots) * int((terms.total_demand > 0).sum())
+    roomy = terms.capacity.sum() >= LAGRANGE_CAPACITY_RATIO * terms.total_demand.sum()
+    too_big = n_pairs > MODEL_SHARE * params.time_limit_s / SECONDS_PER_ARC
+    if n_pairs >= LAGRANGE_ABOVE and (roomy or too_big):
         from servopt.optimizer.placement.lagrange import classic_cflp
 
         cflp = classic_cflp(terms)
@@ -746,6 +749,13 @@ def _solve(
 #: undecided; below, the MILP on the whole model (the OR-Library cap set, 16-50 x 50, solves in
 #: under a second) is faster.
 LAGRANGE_ABOVE = 20_000
+#: ... and when the depots can hold this many times the demand (few of them open, fixing
+#: decides most, and the MILP left is small) or the whole model does not fit the time limit.
+#: With capacity tight (1.15 x demand, almost every depot open) fixing leaves 90 of 100 depots
+#: to the MILP, and the whole model's MILP is better when it fits: measured at 60 s on
+#: 1,000 x 100, 0.25% against 0.099% proven; on 5,000 x 200 (the whole model restricted to
+#: each site's cheapest depots, with only the closed-form bound) 3.4% against 12.2%.
+LAGRANGE_CAPACITY_RATIO = 2.0
 #: Share of the time limit the Lagrangian search may take before the MILP gets the rest.
 LAGRANGE_SHARE = 0.4
 
