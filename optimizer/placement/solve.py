@@ -131,6 +131,10 @@ def presolve_problems(terms: PlacementTerms) -> list[str]:
 #: reference machine at 5,000 sites x 20 and x 50 candidate depots. The model size is chosen
 #: so that this estimate fits the time left.
 SECONDS_PER_ARC = 1.6e-4
+#: At most this many depot-site pairs in one MILP, whatever the time: HiGHS itself took 3.3 GB
+#: on the whole 5,000 x 200 model (a million pairs), measured; more pairs go to each site's
+#: cheapest depots (:func:`candidate_arcs`).
+MAX_ARCS = 400_000
 #: Share of the time left that one MILP's building, writing and reading may take.
 MODEL_SHARE = 0.5
 #: With the stock model (several MILPs, the first must improve on the greedy start), at most
@@ -486,7 +490,7 @@ def _solve(
     wc, wv = 1.0, (value_weight if objective is Objective.WEIGHTED else 0.0)
     n_pairs = len(terms.depots) * int((terms.total_demand > 0).sum())
     roomy = terms.capacity.sum() >= LAGRANGE_CAPACITY_RATIO * terms.total_demand.sum()
-    too_big = n_pairs > MODEL_SHARE * params.time_limit_s / SECONDS_PER_ARC
+    too_big = n_pairs > min(MODEL_SHARE * params.time_limit_s / SECONDS_PER_ARC, MAX_ARCS)
     if n_pairs >= LAGRANGE_ABOVE and (roomy or too_big):
         from servopt.optimizer.placement.lagrange import classic_cflp
 
@@ -510,7 +514,7 @@ def _solve(
 
     clock = _Clock(params, start, 0.0)
     # The largest model whose building, writing and reading fit a share of the time left.
-    max_arcs = MODEL_SHARE * clock.remaining() / SECONDS_PER_ARC
+    max_arcs = min(MODEL_SHARE * clock.remaining() / SECONDS_PER_ARC, MAX_ARCS)
     if initial_breakpoints(terms):
         max_arcs = min(max_arcs, max(STOCK_ARCS, STOCK_ARCS_PER_S * clock.remaining()))
     allowed, per_site = candidate_arcs(
@@ -823,7 +827,7 @@ def _solve_classic(
             | {terms.depots[i] for i in np.flatnonzero(fix_closed)},
         )
         left = deadline - time.perf_counter()
-        max_arcs = MODEL_SHARE * left / SECONDS_PER_ARC
+        max_arcs = min(MODEL_SHARE * left / SECONDS_PER_ARC, MAX_ARCS)
         allowed, per_site = candidate_arcs(reduced, 1.0, 0.0, max_arcs, best.x)
         n_arcs = int(allowed.sum()) if allowed is not None else per_site * len(cflp.sites)
         overhead = 0.1 + SECONDS_PER_ARC * n_arcs

@@ -16,6 +16,7 @@ Solver names: ``"highs"`` (default), ``"cbc"`` (bundled with PuLP), or any other
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import os
@@ -102,6 +103,11 @@ def solve_milp(
         out = _solve_cbc(problem, params, warm_start)
     else:
         out = _solve_other(problem, params)
+    return _timed(out, start)
+
+
+def _timed(out: MilpSolution, start: float) -> MilpSolution:
+    """``out`` with the seconds since ``start`` as its runtime, logged."""
     elapsed = time.perf_counter() - start
     log.info(
         "%s: %s objective=%s bound=%s in %.2fs",
@@ -111,9 +117,7 @@ def solve_milp(
         out.bound,
         elapsed,
     )
-    return MilpSolution(
-        out.status, out.objective, out.bound, out.gap, elapsed, out.solver, out.message
-    )
+    return dataclasses.replace(out, runtime_s=elapsed)
 
 
 def linear_expr(pairs: list[tuple[Any, float]], constant: float = 0.0) -> pulp.LpAffineExpression:
@@ -552,19 +556,7 @@ def solve_array_milp(
             out, values = _solve_highs_file(model, mps, params, start, deadline, t0)
         else:
             out, values = _solve_file_in_pulp(model, mps, params, start)
-    elapsed = time.perf_counter() - t0
-    log.info(
-        "%s: %s objective=%s bound=%s in %.2fs",
-        out.solver,
-        out.status.value,
-        out.objective,
-        out.bound,
-        elapsed,
-    )
-    sol = MilpSolution(
-        out.status, out.objective, out.bound, out.gap, elapsed, out.solver, out.message
-    )
-    return sol, values
+    return _timed(out, t0), values
 
 
 def _array_outcome(
