@@ -549,7 +549,7 @@ def solve_array_milp(
     without a plan)."""
     t0 = time.perf_counter()
     name = params.solver.lower()
-    with _sigterm_raises(), tempfile.TemporaryDirectory(prefix="servopt-milp-") as tmp:
+    with _sigterm_raises(), tempfile.TemporaryDirectory(prefix=f"servopt-{name}-") as tmp:
         mps = Path(tmp) / "m.mps"
         write_mps(model, mps)
         if name == "highs":
