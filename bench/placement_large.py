@@ -10,8 +10,9 @@ generated networks (generator seeds 1, 2, ...) is solved in the classic CFLP for
 ``--seeds`` solve seeds at ``--time-limit``; each plan's gap to its own proven bound and to a
 reference (this method at ``--reference-limit`` with a 1e-6 gap target, solve seed 0; its own
 proven gap is printed, so the reference says how far it may be from the optimum). ``--before``
-adds one run per instance of the MILP path the CFLP form took before the Lagrangian method
-(the whole model in HiGHS), for comparison. Writes bench/out/placement_large.csv.
+adds one run per instance of the whole-model MILP path (the one the CFLP form took before the
+Lagrangian method; its model is now built as arrays, faster than the PuLP objects it was built
+from then), for comparison. Writes bench/out/placement_large.csv.
 
 ``ratio``: the older, easier class, total capacity 1.15 x demand (almost every depot opens), the
 CFLP form and the full model (stock, service), ``--seeds`` runs each, as before.
@@ -94,7 +95,7 @@ def few_open(args: argparse.Namespace) -> list[dict[str, Any]]:
         ]
         if args.before:
             runs.append(
-                ("milp (before)", 0, SolveParams(time_limit_s=args.time_limit, mip_gap=args.gap))
+                ("whole-model milp", 0, SolveParams(time_limit_s=args.time_limit, mip_gap=args.gap))
             )
         for method, seed, params in runs:
             r, elapsed, violations = solve(net, options, params, before=method != "lagrangian")

@@ -126,11 +126,12 @@ def presolve_problems(terms: PlacementTerms) -> list[str]:
     return out
 
 
-#: Measured seconds per candidate arc (x_ij) for one MILP: building it in PuLP (71 us),
-#: writing the MPS file (45 us), HiGHS reading and presolving it (23 us), on the 2-core
-#: reference machine at 5,000 sites x 20 and x 50 candidate depots. The model size is chosen
-#: so that this estimate fits the time left.
-SECONDS_PER_ARC = 1.6e-4
+#: Measured seconds per candidate arc (x_ij) for one MILP: building it as arrays (1 us; it was
+#: 71 us in PuLP), writing the MPS file (12 us; 45 us from PuLP), HiGHS reading and presolving
+#: it (23 us), on the 2-core reference machine (1,000 x 100; the PuLP figures at 5,000 sites x
+#: 20 and x 50 candidate depots). The model size is chosen so that this estimate fits the time
+#: left, and it is held back from the solver's own limit.
+SECONDS_PER_ARC = 4e-5
 #: At most this many depot-site pairs in one MILP, whatever the time: HiGHS itself took 3.3 GB
 #: on the whole 5,000 x 200 model (a million pairs), measured; more pairs go to each site's
 #: cheapest depots (:func:`candidate_arcs`).
