@@ -1,7 +1,8 @@
 """Placement: which depots are open, which depots serve each site, how much stock each holds.
 
 This module holds the solver-independent part (options, pre-solve checks in domain words, the
-refinement loop, the result); the MILP itself is built in PuLP by
+refinement loop, the result, and the path of the classic CFLP at scale, whose search is in
+:mod:`servopt.optimizer.placement.lagrange`); the MILP itself is built as arrays by
 :mod:`servopt.optimizer.placement.milp`.
 """
 
@@ -41,7 +42,7 @@ PWL_RATIO = 4.0
 
 
 class _Clock:
-    """The solve's time budget. Building a large model in PuLP and reading the answer back take
+    """The solve's time budget. Building a large model and reading the answer back take
     seconds outside the solver's own clock, so each solver gets the time left minus the largest
     such overhead seen so far."""
 
@@ -66,7 +67,7 @@ class _Clock:
         self.solved += outcome.milp.runtime_s
         return outcome
 
-    built = 0.0  # seconds building MILPs in PuLP and reading answers back
+    built = 0.0  # seconds building MILPs and reading answers back
     solved = 0.0  # seconds in the solver call: writing the model file and HiGHS
 
 
@@ -433,6 +434,15 @@ def solve_placement(
        by at most 0.13%, :func:`pwl_max_relative_error`), warm-started with that plan; its
        dual bound is valid too (chords never overestimate). Breakpoints are added at each new
        plan's variances while time and ``refine_rounds`` allow.
+
+    At scale, the classic CFLP with split demand (at least :data:`LAGRANGE_ABOVE` depot-site
+    pairs, and depots that hold :data:`LAGRANGE_CAPACITY_RATIO` times the demand or a whole
+    model that does not fit the time limit) is solved by the Lagrangian relaxation of (1)
+    instead (:mod:`servopt.optimizer.placement.lagrange`): its bound, plans priced by the
+    transportation problem, local search, reduced-cost fixing, then the MILP on the depots left
+    undecided, warm-started; the reported bound is the Lagrangian one, or the MILP's when that
+    MILP covers every assignment of the undecided depots. No MILP gets more than
+    :data:`MAX_ARCS` assignments (x_ij); above that each site keeps its cheapest depots.
 
     Every plan is priced exactly by the evaluator; the best is returned, with the best valid
     bound. The status is ``optimal`` only when that gap is within ``params.mip_gap``.
