@@ -1,7 +1,7 @@
 """Placement on large generated networks: 100 candidate depots, 1,000 sites.
 
     python bench/placement_large.py [--class few-open|ratio] [--instances 3] [--seeds 3]
-        [--time-limit 60] [--reference-limit 600] [--gap 1e-4] [--before]
+        [--time-limit 60] [--reference-limit 600] [--gap 1e-4] [--before] [--fixed-cost LO HI]
     python bench/placement_large.py --memory [--sites 5000 --depots 200] [--before]
 
 ``few-open`` (default): OR-Library's large ``cap`` class in shape: each depot holds 10-30% of the
@@ -39,10 +39,14 @@ from _common import OUT, write_csv
 FEW_OPEN = {"capacity_share": (0.10, 0.30), "fixed_cost_range": (8_000.0, 24_000.0)}
 
 
-def network(kind: str, sites: int, depots: int, seed: int) -> Any:
+def network(
+    kind: str, sites: int, depots: int, seed: int, fixed: tuple[float, float] | None = None
+) -> Any:
     from servopt.models.generate import generate_network
 
-    extra: dict[str, Any] = FEW_OPEN if kind == "few-open" else {"capacity_ratio": 1.15}
+    extra: dict[str, Any] = dict(FEW_OPEN) if kind == "few-open" else {"capacity_ratio": 1.15}
+    if fixed is not None:
+        extra["fixed_cost_range"] = fixed
     return generate_network(sites=sites, depots=depots, technicians=0, seed=seed, **extra)
 
 
@@ -73,7 +77,7 @@ def few_open(args: argparse.Namespace) -> list[dict[str, Any]]:
     options = PlacementOptions.cflp()
     rows = []
     for inst in range(1, args.instances + 1):
-        net = network("few-open", args.sites, args.depots, inst)
+        net = network("few-open", args.sites, args.depots, inst, args.fixed_cost)
         ref, ref_s, ref_v = solve(
             net, options, SolveParams(time_limit_s=args.reference_limit, mip_gap=1e-6)
         )
@@ -251,6 +255,14 @@ def main() -> int:
     ap.add_argument("--depots", type=int, default=None)
     ap.add_argument("--before", action="store_true")
     ap.add_argument("--memory", action="store_true")
+    ap.add_argument(
+        "--fixed-cost",
+        type=float,
+        nargs=2,
+        default=None,
+        metavar=("LO", "HI"),
+        help="few-open: the fixed-cost range (default 8000 24000)",
+    )
     ap.add_argument("--models", default=None, help="--memory: cflp,full (default both)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, default=None)
