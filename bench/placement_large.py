@@ -15,7 +15,8 @@ Lagrangian method; its model is now built as arrays, faster than the PuLP object
 from then), for comparison. Writes bench/out/placement_large.csv.
 
 ``ratio``: the older, easier class, total capacity 1.15 x demand (almost every depot opens), the
-CFLP form and the full model (stock, service), ``--seeds`` runs each, as before.
+CFLP form and the full model (stock, service), ``--seeds`` runs each, as before; ``--before``
+adds the CFLP form on the whole-model MILP path.
 
 ``--memory``: the peak resident memory (ru_maxrss) of one solve in a fresh process, for the
 CFLP form and the full model on ``--sites`` x ``--depots`` (capacity 1.15 x demand), printed
@@ -153,10 +154,13 @@ def ratio(args: argparse.Namespace) -> list[dict[str, Any]]:
     )
     params = SolveParams(time_limit_s=args.time_limit, mip_gap=args.gap)
     rows = []
-    for model, options in (("cflp", PlacementOptions.cflp()), ("full", PlacementOptions())):
+    cases = [("cflp", PlacementOptions.cflp(), False), ("full", PlacementOptions(), False)]
+    if args.before:
+        cases.insert(1, ("cflp (whole-model milp)", PlacementOptions.cflp(), True))
+    for model, options, before in cases:
         runs = []
         for _ in range(args.seeds):
-            r, elapsed, violations = solve(net, options, params)
+            r, elapsed, violations = solve(net, options, params, before=before)
             runs.append((elapsed, r, violations))
             print(
                 f"  {model}: {r.status.value} gap {_pct(r.gap)} in {elapsed:.1f} s; cost "
