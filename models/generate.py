@@ -35,12 +35,25 @@ def generate_data(
     jobs: int = 0,
     journeys: int = 1,
     capacity_ratio: float = 1.4,
+    capacity_share: tuple[float, float] | None = None,
+    fixed_cost_range: tuple[float, float] = (40_000.0, 120_000.0),
     area_km: float = 1000.0,
     name: str | None = None,
 ) -> dict[str, Any]:
-    """The generated network as plain data (what :func:`generate_network` validates)."""
+    """The generated network as plain data (what :func:`generate_network` validates).
+
+    ``capacity_share=(lo, hi)`` replaces ``capacity_ratio``: each depot holds a share of the
+    total demand drawn uniformly from [lo, hi] (OR-Library's large ``cap`` class: 10-30%, so
+    that a few depots cover the demand); ``fixed_cost_range`` is the uniform range of the
+    depots' fixed costs. Both draw from a stream of their own, so that the rest of the network
+    is the same as without them.
+    """
     if min(sites, depots, technicians, jobs, journeys) < 0:
         raise ValueError("sizes must be >= 0")
+    if capacity_share is not None and not 0 < capacity_share[0] <= capacity_share[1]:
+        raise ValueError(f"capacity_share must be 0 < lo <= hi, got {capacity_share!r}")
+    if not 0 <= fixed_cost_range[0] <= fixed_cost_range[1]:
+        raise ValueError(f"fixed_cost_range must be 0 <= lo <= hi, got {fixed_cost_range!r}")
     if not 1 <= skills <= 26 or not part_families >= 1 or not 1 <= segments <= len(_SEGMENTS):
         raise ValueError(f"need 1-26 skills, >= 1 part family, 1-{len(_SEGMENTS)} segments")
     rng = np.random.Generator(np.random.PCG64(seed))
@@ -66,6 +79,11 @@ def generate_data(
     weights = rng.uniform(0.5, 1.5, size=depots)
     caps = np.ceil(weights / max(weights.sum(), 1e-12) * total * capacity_ratio)
     fixed = np.round(rng.uniform(40_000.0, 120_000.0, size=depots), 0)
+    sizing = np.random.Generator(np.random.PCG64([seed, 1]))
+    if capacity_share is not None:
+        caps = np.ceil(sizing.uniform(*capacity_share, size=depots) * total)
+    if tuple(fixed_cost_range) != (40_000.0, 120_000.0):
+        fixed = np.round(sizing.uniform(*fixed_cost_range, size=depots), 0)
 
     data: dict[str, Any] = {
         "name": name or f"generated-s{sites}-d{depots}-t{technicians}-seed{seed}",
@@ -74,7 +92,12 @@ def generate_data(
             f"generate_network(sites={sites}, depots={depots}, technicians={technicians}, "
             f"seed={seed}, skills={skills}, part_families={part_families}, "
             f"segments={segments}, jobs={jobs}, journeys={journeys}, "
-            f"capacity_ratio={capacity_ratio}, area_km={area_km})"
+            f"capacity_ratio={capacity_ratio}, area_km={area_km}"
+            + (
+                f", capacity_share={capacity_share}, fixed_cost_range={fixed_cost_range})"
+                if capacity_share is not None or tuple(fixed_cost_range) != (40_000.0, 120_000.0)
+                else ")"
+            )
         ],
         "travel": {
             "speed_kmh": 70.0,

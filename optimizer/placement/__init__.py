@@ -1,9 +1,10 @@
 """Placement: which depots open, which sites they serve and what spare-parts stock they hold.
 
 Modules: :mod:`.terms` (every coefficient: the one home of placement's prices), :mod:`.solve`
-(the location-inventory MILP and its fallbacks), :mod:`.milp` (the PuLP model), :mod:`.evaluate`
-(the figures of any plan), :mod:`.check` (an independent recomputation of a plan's feasibility,
-cost and value).
+(the location-inventory MILP and its fallbacks), :mod:`.lagrange` (the classic CFLP at scale:
+Lagrangian bound, heuristic, reduced-cost fixing), :mod:`.milp` (the MILP as arrays),
+:mod:`.evaluate` (the figures of any plan), :mod:`.check` (an independent recomputation of a
+plan's feasibility, cost and value).
 """
 
 from servopt.optimizer.decision import Decision

@@ -16,6 +16,7 @@ Solver names: ``"highs"`` (default), ``"cbc"`` (bundled with PuLP), or any other
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import os
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pulp
 
 from servopt.models.errors import SolverUnavailableError
@@ -101,6 +103,11 @@ def solve_milp(
         out = _solve_cbc(problem, params, warm_start)
     else:
         out = _solve_other(problem, params)
+    return _timed(out, start)
+
+
+def _timed(out: MilpSolution, start: float) -> MilpSolution:
+    """``out`` with the seconds since ``start`` as its runtime, logged."""
     elapsed = time.perf_counter() - start
     log.info(
         "%s: %s objective=%s bound=%s in %.2fs",
@@ -110,9 +117,7 @@ def solve_milp(
         out.bound,
         elapsed,
     )
-    return MilpSolution(
-        out.status, out.objective, out.bound, out.gap, elapsed, out.solver, out.message
-    )
+    return dataclasses.replace(out, runtime_s=elapsed)
 
 
 def linear_expr(pairs: list[tuple[Any, float]], constant: float = 0.0) -> pulp.LpAffineExpression:
@@ -158,6 +163,28 @@ _HIGHS_STATUS = {
 def _solve_highs(
     problem: pulp.LpProblem, params: SolveParams, warm_start: bool, deadline: float | None
 ) -> MilpSolution:
+    t0 = time.perf_counter()
+    with _sigterm_raises(), tempfile.TemporaryDirectory(prefix="servopt-highs-") as tmp:
+        mps = Path(tmp) / "m.mps"
+        problem.writeMPS(str(mps), with_objsense=True)
+        nonzeros = sum(len(c) for c in problem.constraints.values())
+        start = (lambda path: _write_highs_start(problem, path)) if warm_start else None
+        status, values, bound, message = _run_highs(mps, nonzeros, params, deadline, t0, start)
+    if values is not None:
+        problem.assignVarsVals(values)
+    return _finish(problem, status, "highs", bound, message)
+
+
+def _run_highs(
+    mps: Path,
+    nonzeros: int,
+    params: SolveParams,
+    deadline: float | None,
+    t0: float,
+    write_start: Any = None,
+) -> tuple[Status, dict[str, float] | None, float | None, str]:
+    """Run the HiGHS binary on ``mps`` (in its temp folder); ``write_start(path)`` writes a
+    starting solution. Returns (status, values by column name or None, bound, message)."""
     found = highs_binary()
     if found is None:
         raise SolverUnavailableError(
@@ -165,77 +192,69 @@ def _solve_highs(
             "or choose --solver cbc"
         )
     binary, lib_dir = found
-    t0 = time.perf_counter()
     # The hard stop: past it HiGHS is killed, whatever it is doing (reading the model counts).
     hard = deadline if deadline is not None else t0 + params.time_limit_s + 1.0
-    with _sigterm_raises(), tempfile.TemporaryDirectory(prefix="servopt-highs-") as tmp:
-        d = Path(tmp)
-        mps, sol, opts, logf = d / "m.mps", d / "m.sol", d / "m.opt", d / "m.log"
-        problem.writeMPS(str(mps), with_objsense=True)
-        # The limit is for the whole call: writing the model counts, and HiGHS's own clock
-        # does not always stop its reading the file in time (measured: 3.1 s for 1.0 million
-        # nonzeros, 5,000 sites x 50 depots).
-        nonzeros = sum(len(c) for c in problem.constraints.values())
-        read_guess = 3e-6 * nonzeros
-        limit = max(0.01, params.time_limit_s - (time.perf_counter() - t0) - read_guess)
-        limit = min(limit, max(0.01, hard - time.perf_counter() - read_guess))
-        lines = [
-            f"time_limit={limit}",
-            f"random_seed={params.seed}",
-            f"mip_rel_gap={params.mip_gap}",
-            f"solution_file={sol}",
-            "write_solution_to_file=true",
-            "write_solution_style=0",
-            f"log_file={logf}",
-            "log_to_console=false",
-        ]
-        if params.threads is not None:
-            lines.append(f"threads={params.threads}")
-        opts.write_text("\n".join(lines) + "\n")
-        command = [binary, str(mps), f"--options_file={opts}"]
-        if warm_start:
-            start_file = d / "start.sol"
-            _write_highs_start(problem, start_file)
-            command.append(f"--read_solution_file={start_file}")
-        env = dict(os.environ)
-        env["LD_LIBRARY_PATH"] = os.pathsep.join(
-            p for p in (lib_dir, env.get("LD_LIBRARY_PATH", "")) if p
+    d = mps.parent
+    sol, opts, logf = d / "m.sol", d / "m.opt", d / "m.log"
+    # The limit is for the whole call: writing the model counts, and HiGHS's own clock
+    # does not always stop its reading the file in time (measured: 3.1 s for 1.0 million
+    # nonzeros, 5,000 sites x 50 depots).
+    read_guess = 3e-6 * nonzeros
+    limit = max(0.01, params.time_limit_s - (time.perf_counter() - t0) - read_guess)
+    limit = min(limit, max(0.01, hard - time.perf_counter() - read_guess))
+    lines = [
+        f"time_limit={limit}",
+        f"random_seed={params.seed}",
+        f"mip_rel_gap={params.mip_gap}",
+        f"solution_file={sol}",
+        "write_solution_to_file=true",
+        "write_solution_style=0",
+        f"log_file={logf}",
+        "log_to_console=false",
+    ]
+    if params.threads is not None:
+        lines.append(f"threads={params.threads}")
+    opts.write_text("\n".join(lines) + "\n")
+    command = [binary, str(mps), f"--options_file={opts}"]
+    if write_start is not None:
+        start_file = d / "start.sol"
+        write_start(start_file)
+        command.append(f"--read_solution_file={start_file}")
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = os.pathsep.join(
+        p for p in (lib_dir, env.get("LD_LIBRARY_PATH", "")) if p
+    )
+    returncode, killed = _run_child(command, env, d, hard, binary)
+    log_text = logf.read_text() if logf.exists() else ""
+    if killed:
+        stage = "solving" if "Solving" in log_text or "Presolv" in log_text else "reading"
+        return (
+            Status.NO_SOLUTION,
+            None,
+            None,
+            f"time limit reached: HiGHS was stopped at the deadline while still {stage} the model",
         )
-        returncode, killed = _run_child(command, env, d, hard, binary)
-        log_text = logf.read_text() if logf.exists() else ""
-        if killed:
-            stage = "solving" if "Solving" in log_text or "Presolv" in log_text else "reading"
-            return _finish(
-                problem,
+    if returncode not in (0, 1):
+        said = "\n".join(
+            (d / f).read_text() for f in ("stdout.txt", "stderr.txt") if (d / f).exists()
+        )
+        said += "\n" + log_text
+        if "Parser reached timeout" in said or "reached time_limit while parsing" in said:
+            return (
                 Status.NO_SOLUTION,
-                "highs",
                 None,
-                f"time limit reached: HiGHS was stopped at the deadline while still {stage} "
-                "the model",
-            )
-        if returncode not in (0, 1):
-            said = "\n".join(
-                (d / f).read_text() for f in ("stdout.txt", "stderr.txt") if (d / f).exists()
-            )
-            said += "\n" + log_text
-            if "Parser reached timeout" in said or "reached time_limit while parsing" in said:
-                return _finish(
-                    problem,
-                    Status.NO_SOLUTION,
-                    "highs",
-                    None,
-                    "time limit reached while HiGHS was still reading the model",
-                )
-            tail = [ln for ln in said.strip().splitlines() if ln.strip()][-3:]
-            return _finish(
-                problem,
-                Status.ERROR,
-                "highs",
                 None,
-                f"HiGHS exited with code {returncode} (a solver failure, not the time limit)"
-                + (f": {' | '.join(tail)}" if tail else ""),
+                "time limit reached while HiGHS was still reading the model",
             )
-        model_status, values = _read_highs_solution(sol)
+        tail = [ln for ln in said.strip().splitlines() if ln.strip()][-3:]
+        return (
+            Status.ERROR,
+            None,
+            None,
+            f"HiGHS exited with code {returncode} (a solver failure, not the time limit)"
+            + (f": {' | '.join(tail)}" if tail else ""),
+        )
+    model_status, values = _read_highs_solution(sol)
     status = _HIGHS_STATUS.get(model_status.lower())
     if status is None:
         if values is not None:
@@ -243,26 +262,17 @@ def _solve_highs(
         elif "time limit" in model_status.lower() or "iteration limit" in model_status.lower():
             status = Status.NO_SOLUTION
         elif "unbounded" in model_status.lower():
-            return _finish(problem, Status.ERROR, "highs", None, "the model is unbounded")
+            return Status.ERROR, None, None, "the model is unbounded"
         else:
-            return _finish(
-                problem,
-                Status.ERROR,
-                "highs",
-                None,
-                f"HiGHS ended with model status {model_status!r}",
-            )
+            return Status.ERROR, None, None, f"HiGHS ended with model status {model_status!r}"
     if status.has_plan and values is None:
-        return _finish(
-            problem,
+        return (
             Status.ERROR,
-            "highs",
+            None,
             None,
             f"HiGHS reported {model_status!r} but wrote no solution",
         )
-    if values is not None:
-        problem.assignVarsVals(values)
-    return _finish(problem, status, "highs", _log_number(log_text, "Dual bound"), model_status)
+    return status, values, _log_number(log_text, "Dual bound"), model_status
 
 
 def _run_child(
@@ -419,3 +429,200 @@ def _solve_other(problem: pulp.LpProblem, params: SolveParams) -> MilpSolution:
         raise SolverUnavailableError(f"solver {params.solver!r} is not available here")
     problem.solve(solver)
     return _finish(problem, _status_from_pulp(problem), params.solver, None)
+
+
+# ------------------------------------------------------------------ models as arrays
+@dataclass(frozen=True)
+class ArrayMilp:
+    r"""A MILP as arrays, without a PuLP object per variable and constraint (a million
+    depot-site pairs take about 4 GB as PuLP objects and well under 1 GB as arrays):
+
+    .. math:: \min c^T x \;\text{s.t.}\; lo_r \le (Ax)_r \le hi_r,\; lb \le x \le ub,\;
+        x_k \in \mathbb{Z} \text{ where } integer_k
+
+    ``rows``, ``cols``, ``vals``: A in coordinate form (repeated entries add up). Each row is an
+    equality (lo = hi), a >= row (hi = inf) or a <= row (lo = -inf).
+    """
+
+    c: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    integer: np.ndarray
+    rows: np.ndarray
+    cols: np.ndarray
+    vals: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.c)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.row_lo)
+
+
+def write_mps(model: ArrayMilp, path: Path, chunk: int = 200_000) -> None:
+    """Free-format MPS of ``model``: columns ``c<k>``, rows ``r<k>``, objective ``obj``;
+    written in chunks, so that the text never sits whole in memory."""
+    lo, hi = model.row_lo, model.row_hi
+    kind = np.where(lo == hi, "E", np.where(np.isinf(hi), "G", "L"))
+    if np.any(np.isinf(lo) & np.isinf(hi)):
+        raise ValueError("a row without bounds")
+    rhs = np.where(kind == "L", hi, lo)
+    obj = np.flatnonzero(model.c != 0)
+    # Every entry, the objective's as row -1, sorted by column (MPS lists column by column).
+    cols = np.concatenate([model.cols, obj]).astype(np.int64)
+    rows = np.concatenate([model.rows, np.full(len(obj), -1)]).astype(np.int64)
+    vals = np.concatenate([model.vals, model.c[obj]]).astype(float)
+    order = np.lexsort((rows, cols))
+    cols, rows, vals = cols[order], rows[order], vals[order]
+    with open(path, "w") as f:
+        f.write("NAME model\nROWS\n N obj\n")
+        for start in range(0, model.n_rows, chunk):
+            ks = kind[start : start + chunk].tolist()
+            f.write("".join(f" {k} r{start + n}\n" for n, k in enumerate(ks)))
+        f.write("COLUMNS\n")
+        is_int = model.integer
+        # Columns with no entry still need a line to exist.
+        empty = np.setdiff1d(np.arange(model.n_cols), cols)
+        cols = np.concatenate([cols, empty])
+        rows = np.concatenate([rows, np.full(len(empty), -1)])
+        vals = np.concatenate([vals, np.zeros(len(empty))])
+        order = np.argsort(cols, kind="stable")
+        cols, rows, vals = cols[order], rows[order], vals[order]
+        marker = False
+        for start in range(0, len(cols), chunk):
+            cs = cols[start : start + chunk].tolist()
+            rs = rows[start : start + chunk].tolist()
+            vs = vals[start : start + chunk].tolist()
+            out = []
+            for c, r, v in zip(cs, rs, vs, strict=True):
+                if bool(is_int[c]) != marker:
+                    marker = not marker
+                    out.append(f" M{c} 'MARKER' '{'INTORG' if marker else 'INTEND'}'\n")
+                out.append(f" c{c} {'obj' if r < 0 else f'r{r}'} {v!r}\n")
+            f.write("".join(out))
+        if marker:
+            f.write(" MEND 'MARKER' 'INTEND'\n")
+        f.write("RHS\n")
+        nz = np.flatnonzero(rhs != 0)
+        for start in range(0, len(nz), chunk):
+            part = nz[start : start + chunk]
+            f.write(
+                "".join(
+                    f" RHS r{r} {v!r}\n"
+                    for r, v in zip(part.tolist(), rhs[part].tolist(), strict=True)
+                )
+            )
+        f.write("BOUNDS\n")
+        lb, ub = model.lb, model.ub
+        lines = []
+        for k in np.flatnonzero((lb != 0) | ~np.isinf(ub) | is_int).tolist():
+            a, b = float(lb[k]), float(ub[k])
+            if a == b:
+                lines.append(f" FX BND c{k} {a!r}\n")
+                continue
+            if a == -math.inf:
+                lines.append(f" MI BND c{k}\n")
+            elif a != 0 or is_int[k]:
+                lines.append(f" LO BND c{k} {a!r}\n")
+            lines.append(f" UP BND c{k} {b!r}\n" if b != math.inf else f" PL BND c{k}\n")
+            if len(lines) >= chunk:
+                f.write("".join(lines))
+                lines = []
+        f.write("".join(lines))
+        f.write("ENDATA\n")
+
+
+def solve_array_milp(
+    model: ArrayMilp,
+    params: SolveParams,
+    start: np.ndarray | None = None,
+    deadline: float | None = None,
+) -> tuple[MilpSolution, np.ndarray | None]:
+    """Solve ``model`` as :func:`solve_milp` solves a PuLP problem (same statuses, limits,
+    seed and deadline); ``start`` (a value per column) is the starting incumbent. HiGHS reads
+    the MPS file written from the arrays; any other solver gets the file through PuLP (its
+    objects again, as the PuLP path). Returns the solution and the column values (None
+    without a plan)."""
+    t0 = time.perf_counter()
+    name = params.solver.lower()
+    with _sigterm_raises(), tempfile.TemporaryDirectory(prefix=f"servopt-{name}-") as tmp:
+        mps = Path(tmp) / "m.mps"
+        write_mps(model, mps)
+        if name == "highs":
+            out, values = _solve_highs_file(model, mps, params, start, deadline, t0)
+        else:
+            out, values = _solve_file_in_pulp(model, mps, params, start)
+    return _timed(out, t0), values
+
+
+def _array_outcome(
+    model: ArrayMilp,
+    status: Status,
+    solver: str,
+    values: np.ndarray | None,
+    bound: float | None,
+    message: str = "",
+) -> tuple[MilpSolution, np.ndarray | None]:
+    if not status.has_plan or values is None:
+        return MilpSolution(status, None, None, None, 0.0, solver, message), None
+    objective = float(model.c @ values)
+    if status is Status.OPTIMAL and bound is None:
+        bound = objective
+    return (
+        MilpSolution(
+            status, objective, bound, relative_gap(objective, bound), 0.0, solver, message
+        ),
+        values,
+    )
+
+
+def _solve_highs_file(
+    model: ArrayMilp,
+    mps: Path,
+    params: SolveParams,
+    start: np.ndarray | None,
+    deadline: float | None,
+    t0: float,
+) -> tuple[MilpSolution, np.ndarray | None]:
+    def write_start(path: Path) -> None:
+        assert start is not None
+        head = "Model status\nNone\n\n# Primal solution values\nFeasible\n\n"
+        with open(path, "w") as f:
+            f.write(head + f"# Columns {model.n_cols}\n")
+            f.write("".join(f"c{k} {v!r}\n" for k, v in enumerate(start.tolist())))
+
+    status, found, bound, message = _run_highs(
+        mps, len(model.vals), params, deadline, t0, write_start if start is not None else None
+    )
+    values = None
+    if found is not None:
+        values = np.zeros(model.n_cols)
+        for name, v in found.items():
+            values[int(name[1:])] = v
+    return _array_outcome(model, status, "highs", values, bound, message)
+
+
+def _solve_file_in_pulp(
+    model: ArrayMilp, mps: Path, params: SolveParams, start: np.ndarray | None
+) -> tuple[MilpSolution, np.ndarray | None]:
+    variables, problem = pulp.LpProblem.fromMPS(str(mps))
+    if start is not None:
+        for k, v in enumerate(start.tolist()):
+            var = variables.get(f"c{k}")
+            if var is not None:
+                var.setInitialValue(v)
+    if params.solver.lower() == "cbc":
+        out = _solve_cbc(problem, params, warm_start=start is not None)
+    else:
+        out = _solve_other(problem, params)
+    if not out.status.has_plan:
+        return _array_outcome(model, out.status, out.solver, None, None, out.message)
+    values = np.zeros(model.n_cols)
+    for k in range(model.n_cols):
+        var = variables.get(f"c{k}")
+        values[k] = (var.value() or 0.0) if var is not None else 0.0
+    return _array_outcome(model, out.status, out.solver, values, out.bound, out.message)
