@@ -12,6 +12,7 @@ from servopt.optimizer.dispatch.solve import _decode, _Translation, translate
 from servopt.optimizer.dispatch.terms import DispatchOptions, job_prices
 from servopt.optimizer.routing.construct import cheapest_insertion
 from servopt.optimizer.routing.problem import RoutingSolution
+from servopt.optimizer.routing.pyvrp_engine import _solution, problem_data
 from tests.optimizer.dispatch.test_dispatch import network, pool
 
 
@@ -72,3 +73,6 @@ def test_generated_network_routes_pass_the_checker_and_are_deterministic() -> No
         jobs = [j for r in plan.routes for j in r.jobs]
         assert len(jobs) == len(set(jobs)) > 0.5 * len(tr.jobs)  # each job at most once
         assert cheapest_insertion(tr.problem) == cheapest_insertion(tr.problem)
+        # PyVRP agrees, or the engine would drop the construction for a random start.
+        data = problem_data(tr.problem)
+        assert _solution(data, cheapest_insertion(tr.problem)).is_feasible()
