@@ -21,7 +21,8 @@ How it is solved:
    proficiency, and an unqualified job is unreachable (its durations exceed every window).
    A soft deadline becomes one visit per started band late in a mutually exclusive group, each
    with the drop price less that band's penalty: exact, because SLAs price started hours.
-3. *Search* with the routing backend (PyVRP), time limit and seed honoured.
+3. *Search* with the routing backend (PyVRP), time limit and seed honoured, from a parallel
+   cheapest insertion (:func:`~servopt.optimizer.routing.construct.cheapest_insertion`).
 4. Above ``max_jobs_per_part`` jobs (default 2,000), or when the routing matrices (two int64
    matrices per profile) would pass 3 GiB: *decomposition*. Jobs go to the nearest depot with
    a qualified pool; depots are split by recursive coordinate bisection until every part has

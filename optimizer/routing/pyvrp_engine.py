@@ -17,11 +17,12 @@ import time
 
 import numpy as np
 import pyvrp
-from pyvrp.IteratedLocalSearch import IteratedLocalSearch
+from pyvrp.IteratedLocalSearch import IteratedLocalSearch, IteratedLocalSearchParams
 from pyvrp.PenaltyManager import PenaltyManager
 from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
 
+from servopt.optimizer.routing.construct import cheapest_insertion
 from servopt.optimizer.routing.problem import (
     CAPABILITIES,
     EngineRoute,
@@ -86,6 +87,37 @@ def problem_data(problem: RoutingProblem) -> pyvrp.ProblemData:
 UPDATE_EVERY = 100
 #: Factor by which a penalty rises at an update when too few solutions were feasible.
 PENALTY_INCREASE = 1.5
+#: Starting penalties, as a multiple of :func:`initial_penalties`, when the search starts from
+#: :func:`~servopt.optimizer.routing.construct.cheapest_insertion`'s routes. From arc scale the
+#: penalties need about 1,000 iterations (over 15 s on the 1,000-job bench) to rise to where
+#: the search is feasible again, and the best plan stayed the constructed one all that time
+#: (measured); from 1,000 times arc scale the search never stepped through the infeasible
+#: neighbours that place the last jobs (998 of 1,000 at 30 s). 30: measured in between.
+CONSTRUCTED_PENALTY_SCALE = 30.0
+#: Late-acceptance history of the search, in iterations per second of the time limit (between
+#: :data:`HISTORY_MIN` and PyVRP's default of 300, reached at 600 s), when visits are optional.
+#: PyVRP's 300 suits its long runs; in a minute (3,000 iterations on the 1,000-job bench) the
+#: search accepting anything better than 300 iterations ago wanders: at 3,000 iterations from
+#: the construction, history 300 ended at 70,770 and 71,626 (seeds 1, 2), 100 at 70,332, 30
+#: at 68,873 and 68,850, 10 at 68,335 (seed 1; measured).
+HISTORY_PER_SECOND = 0.5
+HISTORY_MIN = 10
+#: At most this share of the time limit goes to the construction (it stops with what it built).
+CONSTRUCTION_SHARE = 0.25
+
+
+def _solution(data: pyvrp.ProblemData, routes: tuple[EngineRoute, ...]) -> pyvrp.Solution:
+    """Engine routes as a PyVRP solution (each route re-timed by PyVRP)."""
+    return pyvrp.Solution(
+        data,
+        [
+            pyvrp.Route(
+                data, [pyvrp.Activity(pyvrp.ActivityType.CLIENT, v) for v in r.visits], r.vehicle
+            )
+            for r in routes
+            if r.visits
+        ],
+    )
 
 
 def initial_penalties(problem: RoutingProblem, load_dims: int) -> tuple[list[float], float, float]:
@@ -270,10 +302,15 @@ class PyVRPBackend:
     It models every capability in :data:`~servopt.optimizer.routing.problem.CAPABILITIES`,
     warm starts included, and is what ``auto`` uses where the exact method does not apply or
     runs out of time. :meth:`solve` builds the PyVRP data (:func:`problem_data`), searches
-    within the time limit (and ``iterations``, when given) from the warm start or a local
-    search of a seeded random solution and, when some optional visits carry a prize, polishes
-    the best feasible solution with multi-job drops and route openings (:func:`drop_polish`,
-    :func:`open_routes`). A heuristic: ``proven`` is never set.
+    within the time limit (and ``iterations``, when given) from the warm start, else from a local
+    search of a first solution: with optional visits (dispatch) the routes of
+    :func:`~servopt.optimizer.routing.construct.cheapest_insertion`, with penalties starting
+    at :data:`CONSTRUCTED_PENALTY_SCALE` times :func:`initial_penalties` and a late-acceptance
+    history that grows with the time limit (:data:`HISTORY_PER_SECOND`); with every visit
+    required (Solomon) a seeded random solution and PyVRP's search parameters, as before. When
+    some optional visits carry a prize it then polishes the best feasible solution with
+    multi-job drops and route openings (:func:`drop_polish`, :func:`open_routes`). A heuristic:
+    ``proven`` is never set.
     """
 
     name = "pyvrp"
@@ -351,27 +388,25 @@ class PyVRPBackend:
             if top
             else params.penalty.midpoint_penalties(data)
         )
-        pm = PenaltyManager(start, params.penalty)
         ls_s = math.inf  # unknown with a warm start: the polish then skips the local search
+        first = None
         if initial and any(r.visits for r in initial):
-            init = pyvrp.Solution(
-                data,
-                [
-                    pyvrp.Route(
-                        data,
-                        [pyvrp.Activity(pyvrp.ActivityType.CLIENT, v) for v in r.visits],
-                        r.vehicle,
-                    )
-                    for r in initial
-                    if r.visits
-                ],
-            )
-        else:
+            init = _solution(data, initial)
+        elif top:  # optional visits (dispatch): start from a construction, not at random
+            built = cheapest_insertion(problem, t0 + CONSTRUCTION_SHARE * time_limit_s)
+            first = _solution(data, built) if built else None
+            if first is not None and first.is_feasible():
+                load, tw, dist = start
+                k = CONSTRUCTED_PENALTY_SCALE
+                start = ([x * k for x in load], tw * k, dist * k)
+            else:  # nothing worth a route (or, a defect, a plan PyVRP finds infeasible)
+                first = None
+        pm = PenaltyManager(start, params.penalty)
+        if not (initial and any(r.visits for r in initial)):
             t_ls = time.perf_counter()
-            init = ls(
-                pyvrp.Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True
-            )
-            ls_s = time.perf_counter() - t_ls  # from a random start: an upper bound
+            first = first if first is not None else pyvrp.Solution.make_random(data, rng)
+            init = ls(first, pm.max_cost_evaluator(), exhaustive=True)
+            ls_s = time.perf_counter() - t_ls  # an upper bound of a later local search's time
         left = max(1e-3, time_limit_s - (time.perf_counter() - t0))
         # With optional visits, the last 5% (at most 1 s) is for the polish.
         search_s = max(1e-3, left - min(0.05 * left, 1.0)) if top else left
@@ -380,7 +415,11 @@ class PyVRPBackend:
             if iterations is None
             else MultipleCriteria([MaxRuntime(search_s), MaxIterations(iterations)])
         )
-        res = IteratedLocalSearch(data, pm, ls, init, params.ils).run(stop, False, False)
+        ils = params.ils
+        if top:
+            history = round(min(300.0, max(HISTORY_MIN, HISTORY_PER_SECOND * time_limit_s)))
+            ils = IteratedLocalSearchParams(history_length=history)
+        res = IteratedLocalSearch(data, pm, ls, init, ils).run(stop, False, False)
         best = res.best
         cost = res.cost()
         if top and best.is_feasible():
