@@ -1022,21 +1022,12 @@ def _kill_processes_mentioning(folder: str) -> None:
     """SIGKILL every process whose command line mentions ``folder`` (a solver binary reading
     its model there, left running by a worker that was stopped). Reads ``/proc``; where there
     is none it does nothing."""
-    import os
     import signal
 
+    from servopt.optimizer.solvers.processes import signal_processes
+
     needle = folder.encode()
-    try:
-        pids = [int(e) for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:
-        return
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if needle in f.read():
-                    os.kill(pid, signal.SIGKILL)
-        except OSError:
-            continue
+    signal_processes("cmdline", lambda cmdline: needle in cmdline, signal.SIGKILL)
 
 
 @contextlib.contextmanager

@@ -29,6 +29,7 @@ from servopt.models.errors import BadInputError, ServoptError
 from servopt.models.formats import NetworkFormat, load_network
 from servopt.models.io import check_writable, write_atomic
 from servopt.optimizer.params import SEED_LIMIT, Objective, ObjectiveOptions
+from servopt.optimizer.solvers.processes import parent_of, signal_processes
 
 EXIT_OK = 0
 EXIT_FAILURE = 1  # a failure the tool reports: a solver that cannot run or that failed
@@ -171,19 +172,7 @@ def _stop_children() -> None:
     waits with ``Popen.wait()`` (PuLP's CBC) leaves it running; this stops those too. Where
     there is no ``/proc`` it does nothing."""
     me = os.getpid()
-    try:
-        pids = [int(e) for e in os.listdir("/proc") if e.isdigit()]
-    except OSError:
-        return
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-                stat = f.read()
-            # "pid (command) state ppid ...": the command may hold spaces and parentheses
-            if int(stat[stat.rfind(")") + 2 :].split()[1]) == me:
-                os.kill(pid, signal.SIGTERM)
-        except (OSError, ValueError, IndexError):
-            continue
+    signal_processes("stat", lambda stat: parent_of(stat) == me, signal.SIGTERM)
 
 
 def install_signal_handlers(ctx: click.Context) -> None:
