@@ -274,8 +274,13 @@ def _days(
     from servopt.optimizer.journeys.day import simulate_day
 
     out: dict[str, dict[str, Any]] = {}
+    done: dict[str, dict[str, Any]] = {}  # by what the simulation reads of a plan
     for name, plan in plans.items():
         if plan is None:
+            continue
+        key = repr((plan.pool_changes, plan.journeys))
+        if key in done:  # e.g. a recommended plan that changes no staff or journey
+            out[name] = done[key]
             continue
         for j in network.journeys:
             try:
@@ -285,6 +290,7 @@ def _days(
                     notes.append(f"no simulated day of journey {j.id!r}: {err}")
                 continue
             out.setdefault(name, {})[j.id] = day
+        done[key] = out.get(name, {})
     return out
 
 
