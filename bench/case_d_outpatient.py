@@ -23,9 +23,10 @@ from _common import OUT, REPO, write_csv
 
 
 def staff_cost_day(net: Any, plan: Any) -> float:
-    """Contracted staff cost of a day: head count x hourly cost x the shift's paid hours."""
+    """Contracted staff cost of a day: head count x hourly cost x the shift's working hours
+    (as the joint plan prices staff who are not dispatched)."""
     return sum(
-        p.headcount * p.cost_per_hour * (p.shifts[0].end_min - p.shifts[0].start_min) / 60.0
+        p.headcount * p.cost_per_hour * p.shifts[0].working_min / 60.0
         for p in plan.pools(net)
         if p.shifts
     )
